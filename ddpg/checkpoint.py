@@ -1,0 +1,140 @@
+"""Checkpoints that continue a run exactly: weights, buffer, RNGs, counters.
+
+Each checkpoint is a folder, built under a temporary name and renamed into
+place once every file in it is complete:
+
+  checkpoints/ckpt-000040/model.index, model.data-*   all TF variables
+                                                      (networks, targets, Adam)
+  checkpoints/ckpt-000040/replay_buffer.npz           stored transitions
+  checkpoints/ckpt-000040/state.json                  counters, RNG states, config
+  checkpoints/latest                                  names the newest folder
+
+`latest` is rewritten atomically after the folder exists, so a crash at
+any moment leaves the previous checkpoint as the one that loads.
+"""
+import json
+import os
+import shutil
+import time
+
+import numpy as np
+
+from ddpg import atomic
+from ddpg.errors import UserError
+
+LATEST = "latest"
+STATE_FILE = "state.json"
+BUFFER_FILE = "replay_buffer.npz"
+MODEL_PREFIX = "model"
+FORMAT_VERSION = 1
+
+
+class Checkpointer:
+    """Writes and reads checkpoints of one run under `directory`."""
+
+    def __init__(self, sess, directory, keep=3, var_list=None):
+        from ddpg.compat import tf  # here, so reading checkpoint files needs no TensorFlow
+
+        self._errors = (tf.errors.OpError, ValueError)
+        self.sess = sess
+        self.directory = os.fspath(directory)
+        self.keep = int(keep)
+        self.saver = tf.train.Saver(var_list=var_list, max_to_keep=None, save_relative_paths=True)
+
+    def save(self, name, replay_buffer, state):
+        """Write checkpoint `name` (e.g. 'ckpt-000040'); returns its folder."""
+        os.makedirs(self.directory, exist_ok=True)
+        final = os.path.join(self.directory, name)
+        staging = os.path.join(self.directory, f".{name}.{os.getpid()}.tmp")
+        shutil.rmtree(staging, ignore_errors=True)
+        os.makedirs(staging)
+        try:
+            self.saver.save(self.sess, os.path.join(staging, MODEL_PREFIX),
+                            write_meta_graph=False, write_state=False)
+            atomic.write_npz(os.path.join(staging, BUFFER_FILE), replay_buffer.state_dict())
+            atomic.write_json(os.path.join(staging, STATE_FILE), dict(
+                state, format_version=FORMAT_VERSION, saved_at=time.time(),
+                buffer_rng=replay_buffer.rng_state()))
+            _fsync_dir(staging)
+            if os.path.exists(final):
+                shutil.rmtree(final)
+            os.replace(staging, final)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+        atomic.write_text(os.path.join(self.directory, LATEST), name + "\n")
+        self._prune(keep_name=name)
+        return final
+
+    def restore(self, path, replay_buffer=None):
+        """Load weights (and the buffer); returns the saved state dict."""
+        state = read_state(path)
+        try:
+            self.saver.restore(self.sess, os.path.join(path, MODEL_PREFIX))
+        except self._errors as exc:
+            raise UserError(f"checkpoint {path} cannot be loaded: {_first_line(exc)}") from None
+        if replay_buffer is not None:
+            load_buffer(path, replay_buffer, state)
+        return state
+
+    def _prune(self, keep_name):
+        names = sorted(n for n in os.listdir(self.directory)
+                       if n.startswith("ckpt-") and os.path.isdir(os.path.join(self.directory, n)))
+        for name in names[:-self.keep] if self.keep > 0 else []:
+            if name != keep_name:
+                shutil.rmtree(os.path.join(self.directory, name), ignore_errors=True)
+
+
+def latest_checkpoint(directory):
+    """Folder of the newest complete checkpoint, or None when there is none."""
+    pointer = os.path.join(directory, LATEST)
+    if not os.path.isfile(pointer):
+        return None
+    with open(pointer, encoding="utf-8") as handle:
+        name = handle.read().strip()
+    path = os.path.join(directory, name)
+    return path if name else None
+
+
+def read_state(path):
+    """state.json of a checkpoint, checked enough to fail with a clear message."""
+    if not os.path.isdir(path):
+        raise UserError(f"checkpoint {path} does not exist")
+    state_path = os.path.join(path, STATE_FILE)
+    try:
+        with open(state_path, encoding="utf-8") as handle:
+            state = json.load(handle)
+    except (OSError, ValueError) as exc:
+        raise UserError(f"checkpoint {path} is corrupt or incomplete: {_first_line(exc)}") from None
+    if not isinstance(state, dict) or state.get("format_version") != FORMAT_VERSION:
+        raise UserError(f"checkpoint {path} has an unknown format")
+    if not os.path.exists(os.path.join(path, MODEL_PREFIX + ".index")):
+        raise UserError(f"checkpoint {path} is missing its model files")
+    return state
+
+
+def load_buffer(path, replay_buffer, state):
+    buffer_path = os.path.join(path, BUFFER_FILE)
+    try:
+        with np.load(buffer_path) as data:
+            replay_buffer.load_state_dict({key: data[key] for key in data.files})
+    except (OSError, ValueError, KeyError) as exc:
+        raise UserError(f"checkpoint {path} has an unreadable replay buffer: "
+                        f"{_first_line(exc)}") from None
+    if "buffer_rng" in state:
+        replay_buffer.set_rng_state(state["buffer_rng"])
+
+
+def _fsync_dir(path):
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _first_line(exc):
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__

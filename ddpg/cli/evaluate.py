@@ -1,0 +1,79 @@
+"""`scripts/evaluate.py` / `ddpg-evaluate`: score, film and animate a trained policy."""
+import os
+import sys
+
+from ddpg.cli import OneLineArgumentParser, guarded, prog_name
+
+
+def build_parser(prog):
+    parser = OneLineArgumentParser(
+        prog=prog, description="Evaluate a trained DDPG policy on fixed evaluation seeds.")
+    parser.add_argument("--results-dir", help="a training run's folder (its latest checkpoint)")
+    parser.add_argument("--checkpoint", help="a checkpoint folder (checkpoints/ckpt-NNNNNN)")
+    parser.add_argument("--episodes", type=int, default=10, help="evaluation episodes (default 10)")
+    parser.add_argument("--seed", type=int, default=None,
+                        help="seed the evaluation seeds derive from (default: the run's)")
+    parser.add_argument("--out", help="evaluation JSON (default <results-dir>/evaluation.json)")
+    parser.add_argument("--gif", help="write an animated GIF of one episode here")
+    parser.add_argument("--video-dir",
+                        help="record MP4s of the episodes here (needs: pip install 'ddpg[video]')")
+    return parser
+
+
+def main(argv=None):
+    prog = prog_name("ddpg-evaluate")
+
+    @guarded(prog)
+    def run(arguments):
+        args = build_parser(prog).parse_args(arguments)
+        from ddpg.errors import UserError
+
+        if args.episodes < 1:
+            raise UserError(f"--episodes must be at least 1, got {args.episodes}")
+        if args.video_dir:
+            from ddpg.video import mp4_available
+
+            if not mp4_available():
+                raise UserError("--video-dir needs moviepy, the optional video extra: "
+                                "pip install 'ddpg[video]'")
+        from ddpg.checkpoint import read_state
+        from ddpg.envs import make_env
+        from ddpg.policy import find_checkpoint
+
+        checkpoint = find_checkpoint(args.results_dir, args.checkpoint)
+        config = read_state(checkpoint).get("config", {})
+        run_dir = args.results_dir or os.path.dirname(os.path.dirname(checkpoint))
+        out = args.out or os.path.join(run_dir, "evaluation.json")
+        env_id = config.get("env_id", "Pendulum-v1")
+        seed = config.get("random_seed", 1234) if args.seed is None else args.seed
+        max_len = config.get("max_episode_len", 1000)
+        env = make_env(env_id, render_mode="rgb_array" if args.video_dir else None)
+        if args.video_dir:
+            import gymnasium as gym
+
+            env = gym.wrappers.RecordVideo(env, args.video_dir, episode_trigger=lambda i: True,
+                                           name_prefix="ddpg")
+        from ddpg.evaluation import evaluate, format_evaluation, write_evaluation
+        from ddpg.policy import load_actor
+
+        sess, actor = load_actor(checkpoint, env)
+        result = evaluate(env, actor, args.episodes, seed, max_len, env_id=env_id)
+        env.close()
+        write_evaluation(out, result, checkpoint=checkpoint)
+        print(format_evaluation(result))
+        print(f"Wrote {out}")
+        if args.video_dir:
+            print(f"Videos in {args.video_dir}")
+        if args.gif:
+            from ddpg.rendering import record_gif
+
+            if record_gif(env_id, actor, args.gif, seed, max_len):
+                print(f"Wrote {args.gif}")
+        sess.close()
+        return 0
+
+    return run(argv)
+
+
+def script_main(argv=None):
+    sys.exit(main(argv))

@@ -1,0 +1,73 @@
+"""Deterministic evaluation of a trained policy on fixed, held-out seeds."""
+import math
+import time
+
+import numpy as np
+
+from ddpg import atomic
+from ddpg.seeding import evaluation_seeds
+
+
+def run_policy_episode(env, policy, seed, max_episode_len, on_frame=None):
+    """Return and length of one episode of `policy(obs) -> action`."""
+    obs, _ = env.reset(seed=seed)
+    if on_frame is not None:
+        on_frame(env.render())
+    total = 0.0
+    steps = 0
+    for steps in range(1, max_episode_len + 1):
+        obs, reward, terminated, truncated, _ = env.step(policy(obs))
+        total += float(reward)
+        if on_frame is not None:
+            on_frame(env.render())
+        if terminated or truncated:
+            break
+    return total, steps
+
+
+def greedy_policy(actor):
+    """The actor's action without noise, clipped to the bounds."""
+    def policy(obs):
+        return actor.scaling.clip(actor.act(np.asarray(obs, dtype=np.float32).reshape(-1)))
+    return policy
+
+
+def evaluate(env, actor, episodes=10, random_seed=1234, max_episode_len=1000, env_id=None):
+    """Mean and std of `episodes` noise-free returns on evaluation seeds.
+
+    Evaluation seeds are odd and training seeds even, so a policy is never
+    scored on an episode it trained on.
+    """
+    seeds = evaluation_seeds(random_seed, episodes)
+    policy = greedy_policy(actor)
+    started = time.perf_counter()
+    returns, lengths = [], []
+    for seed in seeds:
+        total, steps = run_policy_episode(env, policy, seed, max_episode_len)
+        returns.append(total)
+        lengths.append(steps)
+    wall = time.perf_counter() - started
+    mean = float(np.mean(returns)) if returns else math.nan
+    std = float(np.std(returns)) if returns else math.nan
+    return {
+        "env_id": env_id or (env.spec.id if env.spec else None),
+        "seed": int(random_seed),
+        "episodes": len(returns),
+        "mean_return": mean,
+        "std_return": std,
+        "returns": [float(r) for r in returns],
+        "episode_lengths": lengths,
+        "episode_seeds": seeds,
+        "env_steps": int(sum(lengths)),
+        "wall_seconds": wall,
+    }
+
+
+def format_evaluation(result):
+    return (f"| Evaluation: mean return {result['mean_return']:.1f} "
+            f"\u00b1 {result['std_return']:.1f} over {result['episodes']} episodes")
+
+
+def write_evaluation(path, result, **extra):
+    """evaluation.json, atomically; `extra` adds keys such as the checkpoint."""
+    atomic.write_json(path, dict(result, **extra))

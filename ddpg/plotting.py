@@ -1,0 +1,137 @@
+"""Learning-curve PNGs from results folders (Monitor files and/or events).
+
+Matplotlib with the headless Agg backend: plots work on servers and in CI.
+"""
+import os
+
+import numpy as np
+
+from ddpg import atomic
+from ddpg.monitor import load_results
+from ddpg.run_dir import event_files
+
+REWARD_TAGS = ("Reward",)
+EVAL_TAG = "Evaluation/mean_return"
+
+
+def read_run(directory):
+    """Per-episode training returns and evaluation points of one results folder.
+
+    Prefers the Monitor files (gym_ddpg/ or the folder itself); falls back
+    to the `Reward` scalars of the event files (tf_ddpg/ or the folder).
+    Returns {"label", "episodes", "returns", "eval_episodes", "eval_returns"}.
+    """
+    label = os.path.basename(os.path.normpath(directory)) or directory
+    run = {"label": label, "episodes": np.zeros(0), "returns": np.zeros(0),
+           "eval_episodes": [], "eval_returns": []}
+    for monitor_dir in (os.path.join(directory, "gym_ddpg"), directory):
+        results = load_results(monitor_dir) if os.path.isdir(monitor_dir) else None
+        if results:
+            types = np.array(results["episode_types"])
+            rewards = np.array(results["episode_rewards"], dtype=float)
+            train_mask = types != "e"
+            run["returns"] = rewards[train_mask]
+            run["episodes"] = np.arange(len(run["returns"]))
+            # An evaluation block is plotted at the training episode it followed.
+            positions = np.cumsum(train_mask)[~train_mask]
+            eval_rewards = rewards[~train_mask]
+            for pos in np.unique(positions):
+                run["eval_episodes"].append(int(pos))
+                run["eval_returns"].append(float(np.mean(eval_rewards[positions == pos])))
+            break
+    if len(run["returns"]) and run["eval_episodes"]:
+        return run
+    events = read_event_scalars(directory)
+    if not len(run["returns"]) and events.get("Reward"):
+        steps, values = zip(*sorted(events["Reward"].items()))
+        run["episodes"], run["returns"] = np.array(steps), np.array(values, dtype=float)
+    if not run["eval_episodes"] and events.get(EVAL_TAG):
+        for step, value in sorted(events[EVAL_TAG].items()):
+            run["eval_episodes"].append(int(step))
+            run["eval_returns"].append(float(value))
+    return run
+
+
+def read_event_scalars(directory):
+    """{tag: {step: value}} from the event files of `directory` or tf_ddpg/ in it.
+
+    Later files win for a repeated step, which is what TensorBoard shows
+    after a resumed run.
+    """
+    from ddpg.compat import tf
+
+    scalars = {}
+    for folder in (os.path.join(directory, "tf_ddpg"), directory):
+        for path in event_files(folder):
+            try:
+                for event in tf.train.summary_iterator(path):
+                    for value in event.summary.value:
+                        if value.HasField("simple_value"):
+                            scalars.setdefault(value.tag, {})[event.step] = value.simple_value
+            except Exception:  # a truncated last record after a crash
+                continue
+        if scalars:
+            break
+    return scalars
+
+
+def rolling_mean(values, window):
+    """Mean of the last `window` values at each point (shorter at the start)."""
+    values = np.asarray(values, dtype=float)
+    if len(values) == 0:
+        return values
+    cumsum = np.cumsum(np.insert(values, 0, 0.0))
+    idx = np.arange(1, len(values) + 1)
+    start = np.maximum(0, idx - window)
+    return (cumsum[idx] - cumsum[start]) / (idx - start)
+
+
+def bootstrap_band(curves, confidence=0.95, resamples=1000, seed=0):
+    """Mean over runs and its bootstrap confidence band, per episode."""
+    curves = np.asarray(curves, dtype=float)
+    rng = np.random.default_rng(seed)
+    n = curves.shape[0]
+    picks = rng.integers(0, n, size=(resamples, n))
+    means = curves[picks].mean(axis=1)
+    alpha = (1.0 - confidence) / 2.0
+    return curves.mean(axis=0), np.quantile(means, alpha, axis=0), np.quantile(means, 1 - alpha, axis=0)
+
+
+def plot_runs(directories, out, window=10, aggregate=False, title=None, size=(8, 5), dpi=100):
+    """Write a learning-curve PNG of one or more runs to `out`; returns the runs."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    runs = [read_run(d) for d in directories]
+    runs_with_data = [r for r in runs if len(r["returns"])]
+    if not runs_with_data:
+        raise ValueError("no episodes found in " + ", ".join(map(str, directories)))
+    fig, ax = plt.subplots(figsize=size, dpi=dpi)
+    if aggregate and len(runs_with_data) > 1:
+        length = min(len(r["returns"]) for r in runs_with_data)
+        curves = [rolling_mean(r["returns"][:length], window) for r in runs_with_data]
+        mean, low, high = bootstrap_band(curves)
+        x = np.arange(length)
+        ax.plot(x, mean, label=f"mean of {len(curves)} runs (rolling {window})")
+        ax.fill_between(x, low, high, alpha=0.25, label="95% bootstrap CI")
+    else:
+        for run in runs_with_data:
+            line, = ax.plot(run["episodes"], run["returns"], alpha=0.3, linewidth=1)
+            ax.plot(run["episodes"], rolling_mean(run["returns"], window), color=line.get_color(),
+                    label=f"{run['label']} (rolling {window})")
+    for run in runs_with_data:
+        if run["eval_episodes"]:
+            ax.scatter(run["eval_episodes"], run["eval_returns"], marker="*", s=120, zorder=3,
+                       label=f"{run['label']} evaluation")
+    ax.set_xlabel("episode")
+    ax.set_ylabel("return")
+    ax.set_title(title or "DDPG learning curve")
+    ax.grid(alpha=0.3)
+    ax.legend(loc="best", fontsize="small")
+    fig.tight_layout()
+    with atomic.atomic_path(out) as tmp:
+        fig.savefig(tmp, format="png")
+    plt.close(fig)
+    return runs

@@ -1,0 +1,137 @@
+"""One training run end to end, as `scripts/train_pendulum.py` performs it."""
+import os
+import time
+
+from ddpg.actor import ActorNetwork
+from ddpg.checkpoint import Checkpointer
+from ddpg.compat import tf
+from ddpg.critic import CriticNetwork
+from ddpg.envs import dims
+from ddpg.evaluation import evaluate, format_evaluation, write_evaluation
+from ddpg.monitor import Monitor, truncate_results
+from ddpg.noise import make_noise
+from ddpg.replay_buffer import ReplayBuffer
+from ddpg.preflight import prepare
+from ddpg.run_dir import clear_run
+from ddpg.seeding import component_seed
+from ddpg.session import gpu_available, make_session
+from ddpg.stop import StopSignals
+from ddpg.training import TrainingState, train
+
+
+def run_training(config, prepared=None, log=print):
+    """Train, checkpoint, evaluate and write the run's files; returns an exit code.
+
+    `prepared` is what preflight.prepare(config) returned, when the caller
+    already ran the checks (the CLI does, before importing TensorFlow).
+    """
+    paths, env, resume_from = prepared or prepare(config)
+    log(f"TensorFlow version: {tf.VERSION if hasattr(tf, 'VERSION') else tf.version.VERSION}")
+    if not gpu_available():
+        log("WARNING: no GPU found; training on the CPU")
+    if config.force and not config.resume:
+        clear_run(paths)
+    for folder in paths.folders():
+        os.makedirs(folder, exist_ok=True)
+
+    tf.reset_default_graph()
+    sess = make_session(threads=config.threads or None, seed=config.random_seed)
+    state_dim, action_dim = dims(env)
+    actor = ActorNetwork(sess, state_dim, action_dim, env.action_space, config.actor_lr, config.tau)
+    critic = CriticNetwork(sess, state_dim, action_dim, config.critic_lr, config.tau,
+                           actor.get_num_trainable_vars())
+    noise = make_noise(config.noise, action_dim, seed=component_seed(config.random_seed, "noise"))
+    replay_buffer = ReplayBuffer(config.buffer_size, component_seed(config.random_seed, "buffer"))
+    checkpointer = Checkpointer(sess, paths.checkpoint_dir)
+
+    state = TrainingState()
+    monitor_episodes = 0
+    sess.run(tf.global_variables_initializer())
+    if resume_from is not None:
+        saved = checkpointer.restore(resume_from, replay_buffer)
+        state = TrainingState.from_dict(saved["training"])
+        noise.set_state(saved["noise"])
+        monitor_episodes = saved.get("monitor_episodes", 0)
+        log(f"Resuming from {resume_from} at episode {state.episode}")
+
+    if config.use_gym_monitor:
+        if resume_from is not None:
+            truncate_results(paths.monitor_dir, monitor_episodes)
+        env = Monitor(env, paths.monitor_dir, force=config.force, resume=config.resume,
+                      video_callable=None if env.render_mode == "rgb_array" else False)
+
+    writer = tf.summary.FileWriter(paths.summary_dir, sess.graph)
+    if resume_from is not None:
+        # TensorBoard drops points at or after this step from earlier files.
+        writer.add_session_log(tf.SessionLog(status=tf.SessionLog.START), state.episode)
+
+    def save(tag):
+        snapshot = {
+            "training": state.to_dict(),
+            "noise": noise.get_state(),
+            "monitor_episodes": _monitor_count(env),
+            "config": config.to_dict(),
+            "tag": tag,
+        }
+        return checkpointer.save(f"ckpt-{state.episode:06d}", replay_buffer, snapshot)
+
+    def on_episode_end(record, current):
+        if config.checkpoint_every and current.episode % config.checkpoint_every == 0:
+            save("periodic")
+
+    started = time.perf_counter()
+    try:
+        with StopSignals() as stop:
+            state = train(sess, env, actor, critic, noise, max_episodes=config.max_episodes,
+                          max_episode_len=config.max_episode_len,
+                          minibatch_size=config.minibatch_size, gamma=config.gamma,
+                          random_seed=config.random_seed, writer=writer,
+                          replay_buffer=replay_buffer, state=state, initialize=False,
+                          on_episode_end=on_episode_end, stop_requested=stop.requested, log=log)
+            path = save("interrupted" if state.interrupted else "final")
+        train_seconds = time.perf_counter() - started
+        if state.interrupted:
+            log(f"Stopped by signal {stop.received}; checkpoint written to {path}")
+            return stop.exit_code
+        log(f"Training: {state.total_steps} steps in {train_seconds:.1f} s "
+            f"({state.total_steps / max(train_seconds, 1e-9):.0f} steps/s); checkpoint {path}")
+        finish(config, paths, env, actor, writer, state, path, train_seconds, log)
+    finally:
+        writer.close()
+        env.close()
+        sess.close()
+    return 0
+
+
+def finish(config, paths, env, actor, writer, state, checkpoint, train_seconds, log):
+    """Evaluation, evaluation.json, GIF and learning curve after training."""
+    from ddpg.summaries import scalar_summary
+
+    if config.eval_episodes > 0:
+        if hasattr(env, "set_mode"):
+            env.set_mode("evaluation")
+        result = evaluate(env, actor, config.eval_episodes, config.random_seed,
+                          config.max_episode_len, env_id=config.env_id)
+        write_evaluation(paths.evaluation_json, result, checkpoint=os.path.abspath(checkpoint),
+                         train_episodes=state.episode, train_steps=state.total_steps,
+                         train_seconds=train_seconds)
+        writer.add_summary(scalar_summary({"Evaluation/mean_return": result["mean_return"]}),
+                           state.episode)
+        log(format_evaluation(result))
+    if config.gif:
+        from ddpg.rendering import record_gif
+
+        gif = record_gif(config.env_id, actor, paths.gif, config.random_seed,
+                         config.max_episode_len)
+        if gif:
+            log(f"Policy GIF: {gif}")
+    if config.plot and config.use_gym_monitor:
+        from ddpg.plotting import plot_runs
+
+        plot_runs([paths.results_dir], paths.learning_curve)
+        log(f"Learning curve: {paths.learning_curve}")
+
+
+def _monitor_count(env):
+    return getattr(env, "episode_id", 0)
+

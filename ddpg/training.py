@@ -1,0 +1,183 @@
+"""The DDPG training loop: act with noise, store, learn once per step.
+
+One environment step costs one session run once the buffer is warm: the
+fused update also returns the updated actor's action for the next state.
+"""
+import dataclasses
+import time
+
+import numpy as np
+
+from ddpg.compat import tf
+from ddpg.errors import NonFiniteLossError
+from ddpg.fused import FusedUpdate
+from ddpg.noise import OrnsteinUhlenbeckActionNoise
+from ddpg.replay_buffer import ReplayBuffer
+from ddpg.seeding import component_seed, episode_seed
+from ddpg.summaries import build_summaries, scalar_summary
+from ddpg.tutorial_step import TutorialUpdate
+
+
+@dataclasses.dataclass
+class TrainingState:
+    """Counters that, with the weights, buffer and RNGs, make a run resumable."""
+
+    episode: int = 0
+    total_steps: int = 0
+    total_updates: int = 0
+    episode_rewards: list = dataclasses.field(default_factory=list)
+    interrupted: bool = False
+
+    def to_dict(self):
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data):
+        fields = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in fields})
+
+
+@dataclasses.dataclass
+class EpisodeRecord:
+    """What one finished episode reports to the log, TensorBoard and hooks."""
+
+    episode: int
+    reward: float
+    steps: int
+    updates: int
+    qmax: float
+    critic_loss: float
+    actor_loss: float
+    seconds: float
+
+
+def format_episode(record):
+    """The tutorial's one-line episode report."""
+    return f"| Reward: {int(record.reward):d} | Episode {record.episode:d} | Qmax: {record.qmax:.4f}"
+
+
+def train(sess, env, actor, critic, actor_noise=None, *, max_episodes=50, max_episode_len=1000,
+          minibatch_size=64, buffer_size=1000000, gamma=0.99, random_seed=1234,
+          summary_dir=None, writer=None, replay_buffer=None, fused=True, state=None,
+          initialize=True, on_episode_end=None, stop_requested=None, log=print):
+    """Train `actor` and `critic` on `env` until `max_episodes` episodes in total.
+
+    Learning starts once the buffer holds more than `minibatch_size`
+    transitions; then every step does one critic update, one actor update
+    and one soft update of both targets.  Terminal flags stored are
+    Gymnasium's `terminated`, so time-limit truncations still bootstrap.
+
+    `state` continues an earlier run (its episode counter is the global
+    episode number).  `on_episode_end(record, state)` runs after each
+    episode (checkpoints hook in there); `stop_requested()` is polled each
+    step and ends the run early, leaving `state.interrupted` set.  Returns
+    the TrainingState.
+    """
+    state = state or TrainingState()
+    if actor_noise is None:
+        actor_noise = OrnsteinUhlenbeckActionNoise(
+            np.zeros(actor.a_dim), seed=component_seed(random_seed, "noise"))
+    if replay_buffer is None:
+        replay_buffer = ReplayBuffer(buffer_size, component_seed(random_seed, "buffer"))
+    update = (FusedUpdate if fused else TutorialUpdate)(sess, actor, critic, gamma)
+
+    summary_ops, summary_vars = build_summaries()
+    if initialize:
+        sess.run(tf.global_variables_initializer())
+    own_writer = writer is None and summary_dir is not None
+    if own_writer:
+        writer = tf.summary.FileWriter(summary_dir, sess.graph)
+
+    scaling = actor.scaling
+    low, high, half_range = scaling.low, scaling.high, scaling.half_range
+    import os
+    if os.environ.get("NOISESCALE"):
+        half_range = half_range * float(os.environ["NOISESCALE"])
+    s_dim = actor.s_dim
+    stop_requested = stop_requested or (lambda: False)
+
+    try:
+        while state.episode < max_episodes and not state.interrupted:
+            record = _run_episode(env, actor, actor_noise, replay_buffer, update, state,
+                                  max_episode_len, minibatch_size, random_seed, s_dim,
+                                  low, high, half_range, stop_requested)
+            if record is None:  # stopped mid-episode
+                state.interrupted = True
+                break
+            state.episode_rewards.append(record.reward)
+            state.episode += 1
+            log(format_episode(record))
+            if writer is not None:
+                _write_episode_summaries(sess, writer, summary_ops, summary_vars, record,
+                                         update.reports_actor_loss)
+            if on_episode_end is not None:
+                on_episode_end(record, state)
+            if stop_requested():
+                state.interrupted = True
+    finally:
+        if own_writer:
+            writer.close()
+        elif writer is not None:
+            writer.flush()
+    return state
+
+
+def _run_episode(env, actor, noise, buffer, update, state, max_episode_len, minibatch_size,
+                 random_seed, s_dim, low, high, half_range, stop_requested):
+    """One episode; None when stopped before it finished."""
+    episode = state.episode
+    started = time.perf_counter()
+    obs, _ = env.reset(seed=episode_seed(random_seed, episode))
+    s = np.asarray(obs, dtype=np.float32).reshape(s_dim)
+    noise.reset(episode)
+    ep_reward = 0.0
+    qmax_sum = critic_loss_sum = actor_loss_sum = 0.0
+    updates = 0
+    greedy = None  # mu(s) for the current s, when the last update computed it
+    steps = 0
+    for steps in range(1, max_episode_len + 1):
+        if stop_requested():
+            return None
+        if greedy is None:
+            greedy = actor.predict(s.reshape(1, s_dim))[0]
+        action = np.clip(greedy + noise() * half_range, low, high).astype(np.float32)
+        obs2, reward, terminated, truncated, _ = env.step(action)
+        s2 = np.asarray(obs2, dtype=np.float32).reshape(s_dim)
+        buffer.add(s, action, reward, terminated, s2)
+        if buffer.size() > minibatch_size:
+            greedy, stats = update.run(buffer.sample_rows(minibatch_size), s2)
+            if not np.isfinite(stats).all():
+                which = "critic" if not np.isfinite(stats[:2]).all() else "actor"
+                value = stats[1] if which == "critic" else stats[2]
+                raise NonFiniteLossError(which, episode, steps, value)
+            qmax_sum += float(stats[0])
+            critic_loss_sum += float(stats[1])
+            actor_loss_sum += float(stats[2])
+            updates += 1
+        else:
+            greedy = None
+        ep_reward += float(reward)
+        s = s2
+        if terminated or truncated:
+            break
+    state.total_steps += steps
+    state.total_updates += updates
+    per_update = 1.0 / updates if updates else 0.0
+    return EpisodeRecord(episode=episode, reward=ep_reward, steps=steps, updates=updates,
+                         qmax=qmax_sum * per_update, critic_loss=critic_loss_sum * per_update,
+                         actor_loss=actor_loss_sum * per_update,
+                         seconds=time.perf_counter() - started)
+
+
+def _write_episode_summaries(sess, writer, summary_ops, summary_vars, record, with_actor_loss):
+    summary = sess.run(summary_ops, feed_dict={summary_vars[0]: record.reward,
+                                               summary_vars[1]: record.qmax})
+    writer.add_summary(summary, record.episode)
+    extra = {"Episode/length": record.steps,
+             "Speed/steps_per_second": record.steps / max(record.seconds, 1e-9)}
+    if record.updates:
+        extra["Loss/critic"] = record.critic_loss
+        if with_actor_loss:
+            extra["Loss/actor"] = record.actor_loss
+    writer.add_summary(scalar_summary(extra), record.episode)
+    writer.flush()

@@ -1,0 +1,1 @@
+"""Runnable entry points; installed as the `ddpg_scripts` package for console commands."""

@@ -1,0 +1,44 @@
+"""Packaging for ddpg: the library, its console commands and tested ranges."""
+from setuptools import setup
+
+with open("README.md", encoding="utf-8") as handle:
+    long_description = handle.read()
+
+INSTALL_REQUIRES = [
+    "tensorflow>=2.16,<2.22",
+    "tflearn==0.5.0",
+    "gymnasium[classic-control]>=1.0,<1.5",
+    "tensorboard>=2.16,<2.22",
+    "numpy>=1.26,<3",
+    "pillow>=10,<14",
+    "matplotlib>=3.8,<3.12",
+]
+
+setup(
+    name="ddpg",
+    version="1.0.0",
+    description="Deep Deterministic Policy Gradients, the classic TF1 tutorial as a tested package",
+    long_description=long_description,
+    long_description_content_type="text/markdown",
+    python_requires=">=3.9",
+    packages=["ddpg", "ddpg.cli", "ddpg_scripts"],
+    package_dir={"ddpg_scripts": "scripts"},
+    install_requires=INSTALL_REQUIRES,
+    extras_require={
+        "test": ["pytest>=7,<10"],
+        "video": ["moviepy>=1.0.3,<3"],
+        "bench": ["stable-baselines3>=2.0,<3"],
+    },
+    entry_points={
+        "console_scripts": [
+            "ddpg-train=ddpg_scripts.train_pendulum:main",
+            "ddpg-evaluate=ddpg_scripts.evaluate:main",
+            "ddpg-plot=ddpg_scripts.plot:main",
+        ]
+    },
+    classifiers=[
+        "Programming Language :: Python :: 3",
+        "License :: OSI Approved :: MIT License",
+        "Topic :: Scientific/Engineering :: Artificial Intelligence",
+    ],
+)

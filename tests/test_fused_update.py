@@ -1,0 +1,57 @@
+"""The fused op moves every variable exactly as the tutorial's sequence of calls."""
+import numpy as np
+
+from conftest import random_rows
+from ddpg.compat import tf
+from ddpg.fused import FusedUpdate
+from ddpg.tutorial_step import TutorialUpdate
+
+
+def all_values(sess):
+    variables = tf.global_variables()
+    return {v.op.name: value for v, value in zip(variables, sess.run(variables))}
+
+
+def test_three_fused_steps_equal_three_tutorial_steps(nets):
+    sess, actor, critic = nets
+    gamma = 0.99
+    fused = FusedUpdate(sess, actor, critic, gamma)
+    tutorial = TutorialUpdate(sess, actor, critic, gamma)
+    variables = tf.global_variables()
+    names = {v.op.name for v in variables}
+    # Adam slots and step counters are part of the comparison.
+    assert any("Adam" in n for n in names) and any("beta1_power" in n for n in names)
+    initial = sess.run(variables)
+    rng = np.random.default_rng(0)
+    batches = [random_rows(rng, 64) for _ in range(3)]
+    next_states = [rng.normal(size=3).astype(np.float32) for _ in range(3)]
+
+    tutorial_actions = [tutorial.run(b, s)[0] for b, s in zip(batches, next_states)]
+    after_tutorial = all_values(sess)
+    for var, value in zip(variables, initial):
+        var.load(value, sess)
+    fused_actions = [fused.run(b, s)[0] for b, s in zip(batches, next_states)]
+    after_fused = all_values(sess)
+
+    moved = 0
+    for name, expected in after_tutorial.items():
+        np.testing.assert_allclose(after_fused[name], expected, rtol=1e-5, atol=1e-7,
+                                   err_msg=name)
+        moved += not np.array_equal(expected, dict(zip([v.op.name for v in variables],
+                                                       initial))[name])
+    assert moved == len(variables)  # every variable, Adam slots included, changed
+    np.testing.assert_allclose(fused_actions, tutorial_actions, rtol=1e-5, atol=1e-7)
+
+
+def test_fused_statistics_report_q_max_and_losses(nets):
+    sess, actor, critic = nets
+    fused = FusedUpdate(sess, actor, critic, 0.9)
+    rows = random_rows(np.random.default_rng(1), 64)
+    s, a, r, t, s2 = fused.layout.split(rows)
+    q = critic.predict(s, a)
+    y = np.where(t > 0.5, r, r + 0.9 * critic.predict_target(s2, actor.predict_target(s2)))
+    action, stats = fused.run(rows, s2[0])
+    assert action.shape == (1,)
+    np.testing.assert_allclose(stats[0], q.max(), rtol=1e-5)
+    np.testing.assert_allclose(stats[1], np.mean((y - q) ** 2), rtol=1e-4)
+    np.testing.assert_allclose(action, actor.predict(s2[:1])[0], rtol=1e-5)
