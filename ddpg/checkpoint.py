@@ -40,6 +40,14 @@ class Checkpointer:
         self.directory = os.fspath(directory)
         self.keep = int(keep)
         self.saver = tf.train.Saver(var_list=var_list, max_to_keep=None, save_relative_paths=True)
+        self._remove_stale_staging()
+
+    def _remove_stale_staging(self):
+        """Staging folders of a process killed mid-save are never complete."""
+        if os.path.isdir(self.directory):
+            for name in os.listdir(self.directory):
+                if name.startswith(".ckpt-") and name.endswith(".tmp"):
+                    shutil.rmtree(os.path.join(self.directory, name), ignore_errors=True)
 
     def save(self, name, replay_buffer, state):
         """Write checkpoint `name` (e.g. 'ckpt-000040'); returns its folder."""

@@ -107,6 +107,15 @@ class Monitor(gym.Wrapper):
             raise ValueError(f"mode must be 'training' or 'evaluation', got {mode!r}")
         self.mode = mode
 
+    def end_episode(self):
+        """Close an episode the caller cut short (its own step limit).
+
+        Without this the episode would be recorded at the next reset, after
+        a checkpoint taken in between would have missed it.
+        """
+        if self._in_episode and self._steps > 0:
+            self._finish_episode()
+
     def get_total_steps(self):
         return int(sum(self.episode_lengths)) + self._steps
 

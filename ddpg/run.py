@@ -50,6 +50,7 @@ def run_training(config, prepared=None, log=print):
     if resume_from is not None:
         saved = checkpointer.restore(resume_from, replay_buffer)
         state = TrainingState.from_dict(saved["training"])
+        state.interrupted = False  # that run was stopped; this one goes on
         noise.set_state(saved["noise"])
         monitor_episodes = saved.get("monitor_episodes", 0)
         log(f"Resuming from {resume_from} at episode {state.episode}")

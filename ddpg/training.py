@@ -160,6 +160,8 @@ def _run_episode(env, actor, noise, buffer, update, state, max_episode_len, mini
         s = s2
         if terminated or truncated:
             break
+    else:
+        _end_episode(env)  # cut by max_episode_len: let a Monitor record it now
     state.total_steps += steps
     state.total_updates += updates
     per_update = 1.0 / updates if updates else 0.0
@@ -167,6 +169,14 @@ def _run_episode(env, actor, noise, buffer, update, state, max_episode_len, mini
                          qmax=qmax_sum * per_update, critic_loss=critic_loss_sum * per_update,
                          actor_loss=actor_loss_sum * per_update,
                          seconds=time.perf_counter() - started)
+
+
+def _end_episode(env):
+    try:
+        end_episode = env.get_wrapper_attr("end_episode")
+    except AttributeError:
+        return
+    end_episode()
 
 
 def _write_episode_summaries(sess, writer, summary_ops, summary_vars, record, with_actor_loss):
