@@ -1,0 +1,123 @@
+"""Any Box-action, Box-observation task: bounds, shapes, flattening, learning."""
+import re
+
+import gymnasium as gym
+import numpy as np
+import pytest
+
+import envs  # noqa: F401  (registers the test environments)
+from ddpg.actor import ActorNetwork
+from ddpg.compat import tf
+from ddpg.critic import CriticNetwork
+from ddpg.envs import dims, make_env
+from ddpg.errors import UserError
+from ddpg.evaluation import evaluate
+from ddpg.noise import make_noise
+from ddpg.session import make_session
+from ddpg.training import train
+
+
+def build(env, seed=0, actor_lr=1e-4, critic_lr=1e-3, tau=1e-3):
+    tf.reset_default_graph()
+    sess = make_session(seed=seed)
+    state_dim, action_dim = dims(env)
+    actor = ActorNetwork(sess, state_dim, action_dim, env.action_space, actor_lr, tau)
+    critic = CriticNetwork(sess, state_dim, action_dim, critic_lr, tau)
+    return sess, actor, critic
+
+
+class RecordActions(gym.Wrapper):
+    def __init__(self, env):
+        super().__init__(env)
+        self.actions = []
+
+    def step(self, action):
+        self.actions.append(np.array(action, copy=True))
+        return self.env.step(action)
+
+
+@pytest.mark.parametrize("env_id,state_dim,action_dim", [
+    ("Pendulum-v1", 3, 1), ("MountainCarContinuous-v0", 2, 1), ("envs:TargetReach-v0", 4, 2),
+    ("envs:ImageObservation-v0", 12, 2)])
+def test_short_run_stays_within_bounds(env_id, state_dim, action_dim):
+    env = make_env(env_id)
+    assert dims(env) == (state_dim, action_dim)
+    recorder = RecordActions(env)
+    sess, actor, critic = build(env)
+    state = train(sess, recorder, actor, critic,
+                  make_noise("gaussian", action_dim, seed=1, sigma=1.5),  # big: hits the bounds
+                  max_episodes=2, max_episode_len=40, minibatch_size=16, log=lambda line: None)
+    actions = np.array(recorder.actions)
+    assert state.total_steps == len(actions) >= 40  # TargetReach ends episodes at 20 steps
+    low, high = env.action_space.low, env.action_space.high
+    assert actions.shape == (state.total_steps, action_dim)
+    assert np.all(actions >= low) and np.all(actions <= high)
+    assert np.any(np.isclose(actions, low)) and np.any(np.isclose(actions, high))
+    greedy = actor.predict(np.zeros((5, state_dim)))
+    assert np.all(greedy >= low - 1e-6) and np.all(greedy <= high + 1e-6)
+    sess.close()
+
+
+def test_noise_is_scaled_per_action_dimension():
+    env = make_env("envs:TargetReach-v0")
+    recorder = RecordActions(env)
+    sess, actor, critic = build(env)
+    train(sess, recorder, actor, critic, make_noise("gaussian", 2, seed=2, sigma=0.05),
+          max_episodes=1, max_episode_len=200, minibatch_size=500, log=lambda line: None)
+    # No updates (minibatch > steps): actions are mu(s) + noise * half_range.
+    spread = np.array(recorder.actions).std(axis=0)
+    half_range = (env.action_space.high - env.action_space.low) / 2
+    np.testing.assert_allclose(spread / half_range, [0.05, 0.05], rtol=0.25)
+    sess.close()
+
+
+def test_asymmetric_task_is_learned():
+    """Reward -|a - target| with target (0.8, 4.0) inside [0, 1] x [-3, 5]."""
+    env = make_env("envs:TargetReach-v0")
+    sess, actor, critic = build(env, seed=3, actor_lr=1e-3, critic_lr=1e-3, tau=0.05)
+    sess.run(tf.global_variables_initializer())
+    before = evaluate(env, actor, episodes=3, random_seed=0, max_episode_len=20)["mean_return"]
+    train(sess, env, actor, critic, make_noise("gaussian", 2, seed=3, sigma=0.2),
+          max_episodes=100, max_episode_len=20, minibatch_size=32, gamma=0.0,
+          initialize=False, log=lambda line: None)
+    after = evaluate(env, actor, episodes=3, random_seed=0, max_episode_len=20)["mean_return"]
+    action = actor.predict(np.zeros((1, 4)))[0]
+    # Random actions score about -2.3 per step and the untrained policy -3.3;
+    # seeds 3-5 reach -0.2 to -0.3 per step within these 2,000 steps.
+    assert after > -0.5 * 20 and after > before + 40
+    assert np.all(np.abs(action - envs.TargetReachEnv.TARGET) < [0.3, 0.5])
+    sess.close()
+
+
+@pytest.mark.parametrize("env_id,message", [
+    ("CartPole-v1", "continuous Box action space"),
+    ("envs:InfiniteBounds-v0", "non-finite action bounds"),
+    ("Pendula-v1", "Did you mean"),
+])
+def test_unusable_environments_are_refused(env_id, message):
+    with pytest.raises(UserError, match=message):
+        make_env(env_id)
+
+
+def test_non_finite_loss_stops_with_episode_and_step(tmp_path):
+    from ddpg.errors import NonFiniteLossError
+    from helpers import run_script, stderr_lines
+
+    results = tmp_path / "results"
+    done = run_script("train_pendulum", "--env", "envs:ExplodingReward-v0", "--max-episodes", 6,
+                      "--max-episode-len", 20, "--minibatch-size", 8, "--checkpoint-every", 1,
+                      "--no-gif", "--no-plot", "--results-dir", results)
+    lines = stderr_lines(done)
+    assert done.returncode == NonFiniteLossError.exit_code and "Traceback" not in done.stderr
+    assert len(lines) == 1 and "critic loss became non-finite" in lines[0]
+    # The first minibatch holding a NaN reward is sampled a few steps into episode 2.
+    assert re.search(r"\(nan\) at episode 2, step \d+;", lines[0]), lines[0]
+    from ddpg.checkpoint import latest_checkpoint, read_state
+
+    latest = latest_checkpoint(str(results / "checkpoints"))
+    assert latest.endswith("ckpt-000002")
+    assert read_state(latest)["training"]["episode"] == 2
+    from test_checkpoints import final_weights
+
+    weights = final_weights(results)
+    assert all(np.all(np.isfinite(v)) for v in weights.values())
