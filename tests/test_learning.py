@@ -1,0 +1,65 @@
+"""Learning on Pendulum-v1 for real, and seeded runs that repeat exactly."""
+import gymnasium as gym
+import numpy as np
+
+from ddpg.actor import ActorNetwork
+from ddpg.compat import tf
+from ddpg.critic import CriticNetwork
+from ddpg.evaluation import evaluate
+from ddpg.session import make_session
+from ddpg.training import train
+
+
+def pendulum_run(seed, episodes, fused=True):
+    tf.reset_default_graph()
+    sess = make_session(seed=seed)
+    env = gym.make("Pendulum-v1")
+    actor = ActorNetwork(sess, 3, 1, env.action_space, 1e-4, 1e-3)
+    critic = CriticNetwork(sess, 3, 1, 1e-3, 1e-3)
+    state = train(sess, env, actor, critic, max_episodes=episodes, random_seed=seed,
+                  fused=fused, log=lambda line: None)
+    return sess, actor, state
+
+
+def test_seventy_episodes_clearly_beat_a_random_policy():
+    """Random play scores about -1200; a flipped actor gradient about -1600.
+
+    Measured here with the tutorial's hyperparameters: -430 and -285
+    (seeds 0 and 1) after 70 episodes, -1650 and -1600 with the sign flipped.
+    """
+    sess, actor, state = pendulum_run(seed=1, episodes=70)
+    result = evaluate(gym.make("Pendulum-v1"), actor, episodes=10, random_seed=1,
+                      max_episode_len=200)
+    assert result["mean_return"] > -700, result["returns"]
+    rewards = state.episode_rewards
+    assert np.mean(rewards[-10:]) > np.mean(rewards[:10]) + 300
+    sess.close()
+
+
+def weights(sess):
+    variables = tf.global_variables()
+    return dict(zip([v.op.name for v in variables], sess.run(variables)))
+
+
+def test_same_seed_same_rewards_and_weights():
+    sess_a, _, state_a = pendulum_run(seed=11, episodes=4)
+    weights_a = weights(sess_a)
+    sess_a.close()
+    sess_b, _, state_b = pendulum_run(seed=11, episodes=4)
+    weights_b = weights(sess_b)
+    sess_b.close()
+    sess_c, _, state_c = pendulum_run(seed=12, episodes=4)
+    sess_c.close()
+    assert state_a.episode_rewards == state_b.episode_rewards
+    assert state_a.total_updates > 500
+    for name, value in weights_a.items():
+        np.testing.assert_array_equal(weights_b[name], value, err_msg=name)
+    assert state_c.episode_rewards != state_a.episode_rewards
+
+
+def test_fused_and_tutorial_loops_give_the_same_episodes():
+    sess, _, fused = pendulum_run(seed=5, episodes=2, fused=True)
+    sess.close()
+    sess, _, tutorial = pendulum_run(seed=5, episodes=2, fused=False)
+    sess.close()
+    np.testing.assert_allclose(fused.episode_rewards, tutorial.episode_rewards, rtol=1e-4)
