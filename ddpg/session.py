@@ -27,17 +27,20 @@ def make_session(threads=None, intra_op_threads=1, seed=None, deterministic=True
     is too small for Eigen to gain from splitting it, while the update has
     independent branches (target path, online critic, policy) to overlap.
     """
-    threads = int(threads or available_cpus())
-    intra_op_threads = int(intra_op_threads or threads)
     if deterministic:
-        tf_module = __import__("tensorflow")
-        tf_module.config.experimental.enable_op_determinism()
+        import tensorflow
+
+        tensorflow.config.experimental.enable_op_determinism()
     if seed is not None:
         seed_everything(seed)
-    config = tf.ConfigProto(intra_op_parallelism_threads=intra_op_threads,
-                            inter_op_parallelism_threads=threads,
-                            allow_soft_placement=True)
-    return tf.Session(graph=graph, config=config)
+    return tf.Session(graph=graph, config=session_config(threads, intra_op_threads))
+
+
+def session_config(threads=None, intra_op_threads=1):
+    """ConfigProto with inter-op = `threads` (default: usable CPUs), intra-op as given."""
+    threads = int(threads or available_cpus())
+    return tf.ConfigProto(intra_op_parallelism_threads=int(intra_op_threads or threads),
+                          inter_op_parallelism_threads=threads, allow_soft_placement=True)
 
 
 def seed_everything(seed):

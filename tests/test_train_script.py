@@ -115,3 +115,17 @@ def test_existing_run_is_refused_then_force_replaces_it(tmp_path):
     monitor = load_results(str(results / "gym_ddpg"))
     assert monitor["episode_lengths"] == [20, 20] and len(monitor["manifests"]) == 1
     assert len(os.listdir(results / "tf_ddpg")) == 1
+
+
+def test_render_without_a_display_records_monitor_videos(tmp_path):
+    results = tmp_path / "results"
+    done = run_script("train_pendulum", "--render-env", "--max-episodes", 3, "--max-episode-len",
+                      10, "--eval-episodes", 0, "--no-gif", "--no-plot", "--results-dir", results)
+    assert done.returncode == 0, done.stderr[-2000:]
+    videos = load_results(str(results / "gym_ddpg"))["videos"]
+    # gym's capped cubic schedule: episodes 0 and 1 of 0, 1, 2.
+    assert [os.path.basename(v).rsplit(".video", 1)[1][:6] for v, _ in videos] == ["000000", "000001"]
+    for video, meta in videos:
+        assert os.path.getsize(video) > 1000
+        with open(meta) as handle:
+            assert json.load(handle)["content_type"] in ("video/mp4", "image/gif")
