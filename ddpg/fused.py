@@ -7,8 +7,9 @@ re-feeds the batch.  Here the same computation, in the same order, is one
 graph, ordered by control dependencies:
 
   1. y = r + gamma * (1 - terminal) * Q'(s2, mu'(s2));  Adam step on the critic
-  2. after 1: Adam step on the actor through the *updated* critic
-  3. after 2: soft update of both targets; mu(s_next) with the updated actor
+  2. after 1: Adam step on the actor through the *updated* critic, and the
+     critic's soft target update (it reads nothing the actor step writes)
+  3. after 2: the actor's soft target update; mu(s_next) with the updated actor
 
 Because variables are resource variables, each read created under a
 control dependency happens after the update it waits for.  The class
@@ -73,11 +74,15 @@ class FusedUpdate:
                 actor_step = actor.optimizer.apply_gradients(
                     zip(actor_grads, actor.network_params))
 
-            with tf.name_scope("targets_and_act"), tf.control_dependencies([actor_step]):
-                target_updates = (
-                    soft_update_ops(actor.network_params, actor.target_network_params, actor.tau)
-                    + soft_update_ops(critic.network_params, critic.target_network_params,
-                                      critic.tau))
+            # The critic's target only waits for the critic step: the actor
+            # step reads neither, so both run side by side, with the same
+            # values as the tutorial's "update targets after the actor".
+            with tf.name_scope("critic_target"), tf.control_dependencies([critic_step]):
+                target_updates = soft_update_ops(critic.network_params,
+                                                 critic.target_network_params, critic.tau)
+            with tf.name_scope("actor_target_and_act"), tf.control_dependencies([actor_step]):
+                target_updates += soft_update_ops(actor.network_params,
+                                                  actor.target_network_params, actor.tau)
                 next_action = actor.forward(self.next_state)
 
             self.train_op = tf.group(critic_step, actor_step, *target_updates)
