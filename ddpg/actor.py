@@ -3,12 +3,11 @@ import numpy as np
 
 from ddpg.action_scaling import ActionScaling
 from ddpg.compat import tf, tflearn
-from ddpg.variables import CopyInitializer, hard_copy_ops, scope_variables, soft_update_ops
+from ddpg.layers import layer_initializers
+from ddpg.variables import scope_variables, target_update_groups
 
 HIDDEN_UNITS = (400, 300)
-FINAL_LAYER_INIT = 3e-3
 LAYER_NAMES = ("fc1", "fc2", "out")
-STATE_DIM_HINT = [3]
 
 
 def actor_layers(states, action_dim, scaling, copy_from=None, reuse=False):
@@ -17,40 +16,17 @@ def actor_layers(states, action_dim, scaling, copy_from=None, reuse=False):
     Call inside the variable scope that should own the weights.  With
     `reuse=True` the existing weights are read again, at the point of the
     graph where this is called: the fused update uses that to read weights
-    after they change.  `copy_from` (a list of variables in layer order)
-    makes a target network whose initial weights equal those variables'.
+    after they change.  `copy_from` (another actor's variables) makes a
+    target network whose initial weights equal those.
     """
-    STATE_DIM_HINT[0] = int(states.shape[-1])
-    inits = _initializers(copy_from)
+    init = layer_initializers(LAYER_NAMES, copy_from)
     net = tflearn.fully_connected(states, HIDDEN_UNITS[0], activation="relu",
-                                  scope="fc1", reuse=reuse, **inits[0])
+                                  scope="fc1", reuse=reuse, **init["fc1"])
     net = tflearn.fully_connected(net, HIDDEN_UNITS[1], activation="relu",
-                                  scope="fc2", reuse=reuse, **inits[1])
-    final = inits[2] or {
-        "weights_init": tflearn.initializations.uniform(
-            minval=-FINAL_LAYER_INIT, maxval=FINAL_LAYER_INIT)
-    }
+                                  scope="fc2", reuse=reuse, **init["fc2"])
     out = tflearn.fully_connected(net, action_dim, activation="tanh",
-                                  scope="out", reuse=reuse, **final)
+                                  scope="out", reuse=reuse, **init["out"])
     return scaling.center + scaling.half_range * out
-
-
-def _fan_in(n):
-    import os
-    if os.environ.get("FANIN"):
-        import math
-        b = 1.0 / math.sqrt(n)
-        return {"weights_init": tflearn.initializations.uniform(minval=-b, maxval=b)}
-    return {}
-
-
-def _initializers(copy_from):
-    if copy_from is None:
-        return [_fan_in(STATE_DIM_HINT[0]), _fan_in(HIDDEN_UNITS[0]), None]
-    weights = list(copy_from)
-    pairs = [weights[i:i + 2] for i in range(0, len(weights), 2)]
-    return [{"weights_init": CopyInitializer(w), "bias_init": CopyInitializer(b)}
-            for w, b in pairs]
 
 
 class ActorNetwork:
@@ -88,11 +64,9 @@ class ActorNetwork:
                 self.target_inputs, self.a_dim, self.scaling, copy_from=self.network_params)
         self.target_network_params = scope_variables(self.target_scope)
 
-        with tf.name_scope(self.scope + "_update_target"):
-            self.update_target_network_params = tf.group(*soft_update_ops(
-                self.network_params, self.target_network_params, self.tau))
-            self.copy_to_target = tf.group(*hard_copy_ops(
-                self.network_params, self.target_network_params))
+        self.update_target_network_params, self.copy_to_target = target_update_groups(
+            self.scope + "_update_target", self.network_params, self.target_network_params,
+            self.tau)
 
         with tf.name_scope(self.scope + "_train"):
             # dQ/da from the critic, one row per sample.
@@ -124,10 +98,10 @@ class ActorNetwork:
     def get_num_trainable_vars(self):
         return self.num_trainable_vars
 
-    def forward(self, states, reuse=True):
+    def forward(self, states):
         """The online network applied to another tensor (fresh weight reads)."""
         with tf.variable_scope(self.scope, reuse=True):
-            return actor_layers(states, self.a_dim, self.scaling, reuse=reuse)
+            return actor_layers(states, self.a_dim, self.scaling, reuse=True)
 
     def forward_target(self, states):
         with tf.variable_scope(self.target_scope, reuse=True):

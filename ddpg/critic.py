@@ -1,9 +1,10 @@
 """The action-value function Q(s, a) of DDPG and its slowly tracking target."""
 from ddpg.compat import tf, tflearn
-from ddpg.variables import CopyInitializer, hard_copy_ops, scope_variables, soft_update_ops
+from ddpg.layers import layer_initializers
+from ddpg.variables import scope_variables, target_update_groups
 
 HIDDEN_UNITS = (400, 300)
-FINAL_LAYER_INIT = 3e-3
+LAYER_NAMES = ("fc1", "fc2_state", "fc2_action", "out")
 
 
 def critic_layers(states, actions, copy_from=None, reuse=False):
@@ -11,9 +12,10 @@ def critic_layers(states, actions, copy_from=None, reuse=False):
 
     The second layer is ReLU(h1 W1 + a W2 + b).  The tutorial built it from
     two full layers and dropped one bias, leaving an untrained variable; here
-    the state path simply has no bias.
+    the state path simply has no bias.  `reuse` and `copy_from` work as in
+    actor_layers.
     """
-    init = _initializers(copy_from)
+    init = layer_initializers(LAYER_NAMES, copy_from)
     net = tflearn.fully_connected(states, HIDDEN_UNITS[0], activation="relu",
                                   scope="fc1", reuse=reuse, **init["fc1"])
     from_state = tflearn.fully_connected(net, HIDDEN_UNITS[1], bias=False,
@@ -21,38 +23,7 @@ def critic_layers(states, actions, copy_from=None, reuse=False):
     from_action = tflearn.fully_connected(actions, HIDDEN_UNITS[1],
                                           scope="fc2_action", reuse=reuse, **init["fc2_action"])
     net = tflearn.activation(from_state + from_action, activation="relu")
-    final = init["out"] or {
-        "weights_init": tflearn.initializations.uniform(
-            minval=-FINAL_LAYER_INIT, maxval=FINAL_LAYER_INIT)
-    }
-    return tflearn.fully_connected(net, 1, scope="out", reuse=reuse, **final)
-
-
-def _fan_in(n):
-    import os
-    if os.environ.get("FANIN"):
-        import math
-        b = 1.0 / math.sqrt(n)
-        return {"weights_init": tflearn.initializations.uniform(minval=-b, maxval=b)}
-    return {}
-
-
-def _initializers(copy_from):
-    names = ("fc1", "fc2_state", "fc2_action", "out")
-    if copy_from is None:
-        return {"fc1": _fan_in(3), "fc2_state": _fan_in(400), "fc2_action": _fan_in(1), "out": None}
-    by_layer = {name: [] for name in names}
-    for var in copy_from:
-        layer = var.op.name.split("/")[-2]
-        by_layer[layer].append(var)
-    init = {}
-    for name in names:
-        weights = by_layer[name]
-        spec = {"weights_init": CopyInitializer(weights[0])}
-        if len(weights) > 1:
-            spec["bias_init"] = CopyInitializer(weights[1])
-        init[name] = spec
-    return init
+    return tflearn.fully_connected(net, 1, scope="out", reuse=reuse, **init["out"])
 
 
 class CriticNetwork:
@@ -87,11 +58,9 @@ class CriticNetwork:
                                             copy_from=self.network_params)
         self.target_network_params = scope_variables(self.target_scope)
 
-        with tf.name_scope(self.scope + "_update_target"):
-            self.update_target_network_params = tf.group(*soft_update_ops(
-                self.network_params, self.target_network_params, self.tau))
-            self.copy_to_target = tf.group(*hard_copy_ops(
-                self.network_params, self.target_network_params))
+        self.update_target_network_params, self.copy_to_target = target_update_groups(
+            self.scope + "_update_target", self.network_params, self.target_network_params,
+            self.tau)
 
         with tf.name_scope(self.scope + "_train"):
             self.predicted_q_value = tf.placeholder(tf.float32, [None, 1], name="y")

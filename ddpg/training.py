@@ -90,9 +90,6 @@ def train(sess, env, actor, critic, actor_noise=None, *, max_episodes=50, max_ep
 
     scaling = actor.scaling
     low, high, half_range = scaling.low, scaling.high, scaling.half_range
-    import os
-    if os.environ.get("NOISESCALE"):
-        half_range = half_range * float(os.environ["NOISESCALE"])
     s_dim = actor.s_dim
     stop_requested = stop_requested or (lambda: False)
 

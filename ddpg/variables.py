@@ -50,6 +50,13 @@ def hard_copy_ops(source_vars, target_vars):
     return [target.assign(source) for source, target in zip(source_vars, target_vars)]
 
 
+def target_update_groups(name, source_vars, target_vars, tau):
+    """(soft update op, hard copy op) for one network/target pair."""
+    with tf.name_scope(name):
+        return (tf.group(*soft_update_ops(source_vars, target_vars, tau)),
+                tf.group(*hard_copy_ops(source_vars, target_vars)))
+
+
 def _check_pairs(source_vars, target_vars):
     if len(source_vars) != len(target_vars):
         raise ValueError(f"{len(source_vars)} source but {len(target_vars)} target variables")

@@ -3,13 +3,13 @@
 import os
 import sys
 
+# From a checkout without `pip install`; an installed ddpg comes first.
+sys.path.append(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
 
 def main(argv=None):
-    try:
-        from ddpg.cli.evaluate import script_main
-    except ImportError:  # run from a checkout without `pip install`
-        sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-        from ddpg.cli.evaluate import script_main
+    from ddpg.cli.evaluate import script_main
+
     script_main(argv)
 
 

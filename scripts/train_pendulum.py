@@ -10,6 +10,9 @@ up and balances (see the README for what differs from 2016 and why).
 import os
 import sys
 
+# From a checkout without `pip install`; an installed ddpg comes first.
+sys.path.append(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
 ENV_NAME = "Pendulum-v1"
 MAX_EPISODES = 200
 MAX_EP_STEPS = 1000
@@ -32,11 +35,8 @@ THREADS = 0
 
 
 def main(argv=None):
-    try:
-        from ddpg.cli.train import script_main
-    except ImportError:  # run from a checkout without `pip install`
-        sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-        from ddpg.cli.train import script_main
+    from ddpg.cli.train import script_main
+
     script_main(globals(), argv)
 
 

@@ -104,11 +104,16 @@ def assert_everything_loads(results_dir):
     return checked
 
 
+def start_long_run(results, episode_len, checkpoint_every):
+    """A training subprocess that would run for minutes unless stopped."""
+    return start_script("train_pendulum", "--max-episodes", 200, "--max-episode-len",
+                        episode_len, "--checkpoint-every", checkpoint_every, "--eval-episodes", 0,
+                        "--no-gif", "--no-plot", "--results-dir", results)
+
+
 def test_sigterm_mid_episode_checkpoints_then_resume_continues(tmp_path):
     results = tmp_path / "results"
-    process = start_script("train_pendulum", "--max-episodes", 200, "--max-episode-len", 150,
-                           "--checkpoint-every", 2, "--eval-episodes", 0, "--no-gif",
-                           "--no-plot", "--results-dir", results)
+    process = start_long_run(results, episode_len=150, checkpoint_every=2)
     wait_for_episodes(results, 2, process)
     time.sleep(0.15)  # somewhere inside the next episode
     process.send_signal(signal.SIGTERM)
@@ -137,9 +142,7 @@ def test_sigterm_mid_episode_checkpoints_then_resume_continues(tmp_path):
 
 def test_sigkill_leaves_only_complete_files(tmp_path):
     results = tmp_path / "results"
-    process = start_script("train_pendulum", "--max-episodes", 200, "--max-episode-len", 100,
-                           "--checkpoint-every", 1, "--eval-episodes", 0, "--no-gif",
-                           "--no-plot", "--results-dir", results)
+    process = start_long_run(results, episode_len=100, checkpoint_every=1)
     wait_for_episodes(results, 3, process)
     process.send_signal(signal.SIGKILL)
     process.communicate(timeout=60)
@@ -184,9 +187,7 @@ def test_corrupt_checkpoint_on_resume_is_refused_and_kept(tmp_path):
 @pytest.mark.parametrize("signum,code", [(signal.SIGINT, 130)])
 def test_ctrl_c_exits_130_after_writing_a_checkpoint(tmp_path, signum, code):
     results = tmp_path / "results"
-    process = start_script("train_pendulum", "--max-episodes", 200, "--max-episode-len", 50,
-                           "--checkpoint-every", 100, "--eval-episodes", 0, "--no-gif",
-                           "--no-plot", "--results-dir", results)
+    process = start_long_run(results, episode_len=50, checkpoint_every=100)
     wait_for_episodes(results, 1, process)
     process.send_signal(signum)
     out, err = process.communicate(timeout=60)
