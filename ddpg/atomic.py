@@ -11,13 +11,19 @@ from contextlib import contextmanager
 
 
 @contextmanager
-def atomic_path(path):
-    """Yield a temporary path beside `path`; rename onto it on success."""
+def atomic_path(path, keep_extension=False):
+    """Yield a temporary path beside `path`; rename onto it on success.
+
+    The temporary name ends in .tmp, so a crash leaves nothing that looks
+    like a finished file; `keep_extension` adds the real extension after it
+    for writers that choose the format by extension (ffmpeg).
+    """
     path = os.fspath(path)
     directory = os.path.dirname(os.path.abspath(path))
     os.makedirs(directory, exist_ok=True)
     base = os.path.basename(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{base}.", suffix=".tmp", dir=directory)
+    suffix = ".tmp" + (os.path.splitext(base)[1] if keep_extension else "")
+    fd, tmp = tempfile.mkstemp(prefix=f".{base}.", suffix=suffix, dir=directory)
     os.close(fd)
     # mkstemp creates 0600; give the file the mode a plain open() would.
     os.chmod(tmp, 0o666 & ~_umask())
@@ -55,7 +61,3 @@ def write_npz(path, arrays):
         with open(tmp, "wb") as handle:
             np.savez(handle, **arrays)
 
-
-def is_temporary(name):
-    """True for the names atomic_path uses, so cleaners can skip them."""
-    return name.startswith(".") and name.endswith(".tmp")

@@ -1,4 +1,5 @@
 """Making a Gymnasium environment DDPG can act in, or saying why not."""
+import os
 import warnings
 
 import gymnasium as gym
@@ -14,6 +15,9 @@ def make_env(env_id, render_mode=None):
     Any Box-action, Box-observation task is accepted; observations with
     more than one axis are flattened, since the networks take vectors.
     """
+    if render_mode == "rgb_array" and not os.environ.get("DISPLAY"):
+        # SDL-based renderers (classic control) draw off-screen without one.
+        os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")

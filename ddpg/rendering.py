@@ -1,6 +1,4 @@
 """Recording one deterministic episode of a policy as an animated GIF."""
-import os
-
 from ddpg.envs import make_env
 from ddpg.errors import UserError
 from ddpg.evaluation import greedy_policy, run_policy_episode
@@ -10,8 +8,6 @@ from ddpg.video import write_gif
 
 def record_frames(env_id, actor, random_seed, max_episode_len):
     """Frames of one noise-free episode on the first evaluation seed."""
-    # The SDL-based classic-control renderers need no screen for rgb_array.
-    os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
     env = make_env(env_id, render_mode="rgb_array")
     frames = []
     try:

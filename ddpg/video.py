@@ -46,7 +46,7 @@ def write_mp4(frames, path, fps=30):
             raise VideoUnavailable(
                 "MP4 video needs moviepy: pip install 'ddpg[video]'") from exc
     clip = ImageSequenceClip([np.asarray(f, dtype=np.uint8) for f in frames], fps=fps)
-    with atomic_path(path) as tmp:
+    with atomic_path(path, keep_extension=True) as tmp:
         clip.write_videofile(tmp, codec="libx264", audio=False, logger=None)
     return path
 

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from ddpg.monitor import load_results
-from helpers import run_script, stderr_lines
+from helpers import run_script, snapshot, stderr_lines
 
 EPISODES = 3
 
@@ -104,7 +104,9 @@ def test_existing_run_is_refused_then_force_replaces_it(tmp_path):
     first = run_script("train_pendulum", "--max-episodes", 1, "--max-episode-len", 20,
                        "--eval-episodes", 0, "--no-gif", "--no-plot", "--results-dir", results)
     assert first.returncode == 0, first.stderr[-2000:]
+    before = snapshot(results)
     again = run_script("train_pendulum", "--max-episodes", 1, "--results-dir", results)
+    assert snapshot(results) == before
     assert again.returncode == 2
     assert stderr_lines(again) == [stderr_lines(again)[0]]
     assert "already holds a run" in again.stderr and "--force" in again.stderr
