@@ -251,6 +251,12 @@ def main(argv=None):
          f"{flops / 1e6:.1f} MFLOP/update at NumPy's {gflops['best']:.1f} GFLOP/s"),
         ("fused op / roofline", f"{report['fused_op_percent_of_roofline']:.0f} %", ""),
     ]
+    if "one_thread" in gflops:
+        one_core = gflops["one_thread"] * 1e9 / flops
+        report["fused_op_percent_of_one_thread_roofline"] = 100.0 * fused_updates / one_core
+        rows.append(("fused op / 1-thread roofline",
+                     f"{report['fused_op_percent_of_one_thread_roofline']:.0f} %",
+                     f"NumPy on one thread: {gflops['one_thread']:.1f} GFLOP/s"))
     print()
     for row in rows:
         print(f"| {row[0]:24s} | {row[1]:>18s} | {row[2]}")
