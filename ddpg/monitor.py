@@ -83,8 +83,10 @@ class Monitor(gym.Wrapper):
         earlier = load_results(self.directory) if resume else None
         batch = len(glob.glob(os.path.join(self.directory, MANIFEST_GLOB)))
         self.uid = uid or f"{batch}.{os.getpid()}"
-        self.stats_path = os.path.join(self.directory, f"{PREFIX}.episode_batch.{self.uid}.stats.json")
-        self.manifest_path = os.path.join(self.directory, f"{PREFIX}.manifest.{self.uid}.manifest.json")
+        self.stats_path = os.path.join(
+            self.directory, f"{PREFIX}.episode_batch.{self.uid}.stats.json")
+        self.manifest_path = os.path.join(
+            self.directory, f"{PREFIX}.manifest.{self.uid}.manifest.json")
 
         self.episode_id = len(earlier["episode_rewards"]) if earlier else 0
         self.mode = "training"
@@ -177,11 +179,12 @@ class Monitor(gym.Wrapper):
         self.episode_rewards.append(self._reward)
         self.episode_types.append(self._episode_type)
         if self._frames:
-            base = os.path.join(self.directory, f"{PREFIX}.video.{self.uid}.video{self.episode_id:06d}")
+            base = os.path.join(self.directory,
+                                f"{PREFIX}.video.{self.uid}.video{self.episode_id:06d}")
             path = write_video(self._frames, base, fps=self.fps)
             meta = base + ".meta.json"
-            atomic.write_json(meta, {"episode_id": self.episode_id,
-                                     "content_type": "video/mp4" if path.endswith(".mp4") else "image/gif"})
+            kind = "video/mp4" if path.endswith(".mp4") else "image/gif"
+            atomic.write_json(meta, {"episode_id": self.episode_id, "content_type": kind})
             self.videos.append([os.path.basename(path), os.path.basename(meta)])
         self._frames = None
         self._in_episode = False

@@ -14,14 +14,14 @@ REWARD_TAGS = ("Reward",)
 EVAL_TAG = "Evaluation/mean_return"
 
 
-def read_run(directory):
+def read_run(directory, label=None):
     """Per-episode training returns and evaluation points of one results folder.
 
     Prefers the Monitor files (gym_ddpg/ or the folder itself); falls back
     to the `Reward` scalars of the event files (tf_ddpg/ or the folder).
     Returns {"label", "episodes", "returns", "eval_episodes", "eval_returns"}.
     """
-    label = os.path.basename(os.path.normpath(directory)) or directory
+    label = label or os.path.basename(os.path.normpath(directory)) or directory
     run = {"label": label, "episodes": np.zeros(0), "returns": np.zeros(0),
            "eval_episodes": [], "eval_returns": []}
     for monitor_dir in (os.path.join(directory, "gym_ddpg"), directory):
@@ -94,17 +94,20 @@ def bootstrap_band(curves, confidence=0.95, resamples=1000, seed=0):
     picks = rng.integers(0, n, size=(resamples, n))
     means = curves[picks].mean(axis=1)
     alpha = (1.0 - confidence) / 2.0
-    return curves.mean(axis=0), np.quantile(means, alpha, axis=0), np.quantile(means, 1 - alpha, axis=0)
+    low, high = np.quantile(means, alpha, axis=0), np.quantile(means, 1 - alpha, axis=0)
+    return curves.mean(axis=0), low, high
 
 
-def plot_runs(directories, out, window=10, aggregate=False, title=None, size=(8, 5), dpi=100):
+def plot_runs(directories, out, window=10, aggregate=False, title=None, size=(8, 5), dpi=100,
+              labels=None):
     """Write a learning-curve PNG of one or more runs to `out`; returns the runs."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    runs = [read_run(d) for d in directories]
+    labels = labels or [None] * len(directories)
+    runs = [read_run(d, label) for d, label in zip(directories, labels)]
     runs_with_data = [r for r in runs if len(r["returns"])]
     if not runs_with_data:
         raise ValueError("no episodes found in " + ", ".join(map(str, directories)))

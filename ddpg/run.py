@@ -126,10 +126,13 @@ def finish(config, paths, env, actor, writer, state, checkpoint, train_seconds, 
                          config.max_episode_len)
         if gif:
             log(f"Policy GIF: {gif}")
-    if config.plot and config.use_gym_monitor:
+    if config.plot:
         from ddpg.plotting import plot_runs
 
-        plot_runs([paths.results_dir], paths.learning_curve)
+        writer.flush()  # without Monitor files the curve is read from the events
+        source = paths.monitor_dir if config.use_gym_monitor else paths.summary_dir
+        plot_runs([source], paths.learning_curve, title=f"DDPG on {config.env_id}",
+                  labels=[os.path.basename(os.path.normpath(paths.results_dir))])
         log(f"Learning curve: {paths.learning_curve}")
 
 

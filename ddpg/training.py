@@ -53,7 +53,8 @@ class EpisodeRecord:
 
 def format_episode(record):
     """The tutorial's one-line episode report."""
-    return f"| Reward: {int(record.reward):d} | Episode {record.episode:d} | Qmax: {record.qmax:.4f}"
+    return (f"| Reward: {int(record.reward):d} | Episode {record.episode:d} "
+            f"| Qmax: {record.qmax:.4f}")
 
 
 def train(sess, env, actor, critic, actor_noise=None, *, max_episodes=50, max_episode_len=1000,

@@ -62,4 +62,5 @@ def _check_pairs(source_vars, target_vars):
         raise ValueError(f"{len(source_vars)} source but {len(target_vars)} target variables")
     for source, target in zip(source_vars, target_vars):
         if source.shape != target.shape:
-            raise ValueError(f"shape mismatch: {source.name} {source.shape} vs {target.name} {target.shape}")
+            raise ValueError(f"shape mismatch: {source.name} {source.shape} "
+                             f"vs {target.name} {target.shape}")

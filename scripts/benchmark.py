@@ -43,10 +43,9 @@ def ddpg_loop(fused, steps, warmup, threads):
     import gymnasium as gym
 
     from ddpg.actor import ActorNetwork
-    from ddpg.compat import tf
     from ddpg.critic import CriticNetwork
     from ddpg.session import make_session
-    from ddpg.training import TrainingState, train
+    from ddpg.training import train
 
     sess = make_session(threads=threads, seed=0)
     env = gym.make(ENV_ID)
@@ -243,7 +242,8 @@ def main(argv=None):
     }
     rows = [
         ("fused train loop", f"{fused:.0f} steps/s", ""),
-        ("tutorial-order loop", f"{tutorial:.0f} steps/s", f"fused/tutorial = {fused / tutorial:.2f}x"),
+        ("tutorial-order loop", f"{tutorial:.0f} steps/s",
+         f"fused/tutorial = {fused / tutorial:.2f}x"),
         ("Stable-Baselines3 DDPG", f"{sb3:.0f} steps/s" if sb3 else "not installed",
          f"fused/SB3 = {fused / sb3:.2f}x" if sb3 else ""),
         ("fused op alone", f"{fused_updates:.0f} updates/s", ""),

@@ -27,7 +27,8 @@ def test_script_runs_and_prints_the_classic_lines(trained_run):
     out = done.stdout
     assert re.search(r"^TensorFlow version: \d+\.\d+", out, re.M)
     assert "no GPU found" in out
-    episode_lines = re.findall(r"^\| Reward: -?\d+ \| Episode (\d+) \| Qmax: -?\d+\.\d{4}$", out, re.M)
+    episode_lines = re.findall(r"^\| Reward: -?\d+ \| Episode (\d+) \| Qmax: -?\d+\.\d{4}$", out,
+                               re.M)
     assert episode_lines == [str(i) for i in range(EPISODES)]
     assert re.search(r"^\| Evaluation: mean return -?\d+\.\d \u00b1 \d+\.\d over 2 episodes$",
                      out, re.M)
@@ -126,7 +127,8 @@ def test_render_without_a_display_records_monitor_videos(tmp_path):
     assert done.returncode == 0, done.stderr[-2000:]
     videos = load_results(str(results / "gym_ddpg"))["videos"]
     # gym's capped cubic schedule: episodes 0 and 1 of 0, 1, 2.
-    assert [os.path.basename(v).rsplit(".video", 1)[1][:6] for v, _ in videos] == ["000000", "000001"]
+    episodes = [os.path.basename(v).rsplit(".video", 1)[1][:6] for v, _ in videos]
+    assert episodes == ["000000", "000001"]
     for video, meta in videos:
         assert os.path.getsize(video) > 1000
         with open(meta) as handle:
