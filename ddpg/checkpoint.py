@@ -20,7 +20,7 @@ import time
 import numpy as np
 
 from ddpg import atomic
-from ddpg.errors import UserError
+from ddpg.errors import UserError, first_line
 
 LATEST = "latest"
 STATE_FILE = "state.json"
@@ -79,7 +79,7 @@ class Checkpointer:
         try:
             self.saver.restore(self.sess, os.path.join(path, MODEL_PREFIX))
         except self._errors as exc:
-            raise UserError(f"checkpoint {path} cannot be loaded: {_first_line(exc)}") from None
+            raise UserError(f"checkpoint {path} cannot be loaded: {first_line(exc)}") from None
         if replay_buffer is not None:
             load_buffer(path, replay_buffer, state)
         return state
@@ -112,7 +112,7 @@ def read_state(path):
         with open(state_path, encoding="utf-8") as handle:
             state = json.load(handle)
     except (OSError, ValueError) as exc:
-        raise UserError(f"checkpoint {path} is corrupt or incomplete: {_first_line(exc)}") from None
+        raise UserError(f"checkpoint {path} is corrupt or incomplete: {first_line(exc)}") from None
     if not isinstance(state, dict) or state.get("format_version") != FORMAT_VERSION:
         raise UserError(f"checkpoint {path} has an unknown format")
     if not os.path.exists(os.path.join(path, MODEL_PREFIX + ".index")):
@@ -127,7 +127,7 @@ def load_buffer(path, replay_buffer, state):
             replay_buffer.load_state_dict({key: data[key] for key in data.files})
     except (OSError, ValueError, KeyError) as exc:
         raise UserError(f"checkpoint {path} has an unreadable replay buffer: "
-                        f"{_first_line(exc)}") from None
+                        f"{first_line(exc)}") from None
     if "buffer_rng" in state:
         replay_buffer.set_rng_state(state["buffer_rng"])
 
@@ -142,7 +142,3 @@ def _fsync_dir(path):
     finally:
         os.close(fd)
 
-
-def _first_line(exc):
-    text = str(exc).strip().splitlines()
-    return text[0] if text else type(exc).__name__

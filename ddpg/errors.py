@@ -23,3 +23,9 @@ class NonFiniteLossError(UserError):
         self.which = which
         self.episode = episode
         self.step = step
+
+
+def first_line(exc):
+    """The first line of an exception's message (its type name if empty)."""
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__

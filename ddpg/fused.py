@@ -23,8 +23,6 @@ from ddpg.fast_run import make_step
 from ddpg.replay_buffer import TransitionLayout
 from ddpg.variables import soft_update_ops
 
-STAT_NAMES = ("q_max", "critic_loss", "actor_loss")
-
 
 class FusedUpdate:
     """Builds the fused op on an actor/critic pair and runs it.

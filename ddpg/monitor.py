@@ -21,6 +21,8 @@ from ddpg.video import write_video
 PREFIX = "openaigym"
 MANIFEST_GLOB = PREFIX + ".manifest.*.manifest.json"
 EPISODE_TYPES = {"training": "t", "evaluation": "e"}
+# Per-episode lists in a stats file, in step with each other.
+STATS_KEYS = ("timestamps", "episode_lengths", "episode_rewards", "episode_types")
 
 
 class MonitorError(RuntimeError):
@@ -215,17 +217,15 @@ def _never(episode_id):
     return False
 
 
-def load_results(directory):
-    """Merge every Monitor run in `directory`, oldest first, as gym did.
+def _read_runs(directory):
+    """(manifest paths, first env_info, runs) of every Monitor run in `directory`.
 
-    Returns None when the folder holds no manifest.
+    Each run is {"manifest", "stats_path", "stats"}, in manifest order; runs
+    whose stats file is missing are left out.
     """
     manifests = sorted(glob.glob(os.path.join(directory, MANIFEST_GLOB)))
-    if not manifests:
-        return None
-    runs = []
     env_info = None
-    videos = []
+    runs = []
     for manifest_path in manifests:
         with open(manifest_path, encoding="utf-8") as handle:
             manifest = json.load(handle)
@@ -234,19 +234,35 @@ def load_results(directory):
         if not os.path.exists(stats_path):
             continue
         with open(stats_path, encoding="utf-8") as handle:
-            stats = json.load(handle)
-        runs.append((stats.get("initial_reset_timestamp") or 0.0, stats))
-        videos += [[os.path.join(directory, v), os.path.join(directory, m)]
-                   for v, m in manifest.get("videos", [])]
-    runs.sort(key=lambda item: item[0])
-    merged = {"timestamps": [], "episode_lengths": [], "episode_rewards": [], "episode_types": []}
-    for _, stats in runs:
-        n = len(stats["episode_rewards"])
+            runs.append({"manifest": manifest, "stats_path": stats_path,
+                         "stats": json.load(handle)})
+    return manifests, env_info, runs
+
+
+def _started(run):
+    return run["stats"].get("initial_reset_timestamp") or 0.0
+
+
+def load_results(directory):
+    """Merge every Monitor run in `directory`, oldest first, as gym did.
+
+    Returns None when the folder holds no manifest.
+    """
+    manifests, env_info, runs = _read_runs(directory)
+    if not manifests:
+        return None
+    videos = [[os.path.join(directory, v), os.path.join(directory, m)]
+              for run in runs for v, m in run["manifest"].get("videos", [])]
+    runs.sort(key=_started)
+    merged = {key: [] for key in STATS_KEYS}
+    for run in runs:
+        stats = run["stats"]
         merged["timestamps"] += stats["timestamps"]
         merged["episode_lengths"] += stats["episode_lengths"]
         merged["episode_rewards"] += stats["episode_rewards"]
-        merged["episode_types"] += stats.get("episode_types") or ["t"] * n
-    initial = [stats.get("initial_reset_timestamp") for _, stats in runs]
+        merged["episode_types"] += stats.get("episode_types") or \
+            ["t"] * len(stats["episode_rewards"])
+    initial = [run["stats"].get("initial_reset_timestamp") for run in runs]
     merged.update({
         "manifests": manifests,
         "env_info": env_info,
@@ -263,21 +279,13 @@ def truncate_results(directory, keep):
     Used on resume: episodes finished after the checkpoint being resumed
     from are replayed, so their earlier records must go.
     """
-    manifests = sorted(glob.glob(os.path.join(directory, MANIFEST_GLOB)))
-    stats_files = []
-    for manifest_path in manifests:
-        with open(manifest_path, encoding="utf-8") as handle:
-            stats_path = os.path.join(directory, json.load(handle)["stats"])
-        if os.path.exists(stats_path):
-            with open(stats_path, encoding="utf-8") as handle:
-                stats = json.load(handle)
-            stats_files.append((stats.get("initial_reset_timestamp") or 0.0, stats_path, stats))
-    stats_files.sort(key=lambda item: item[0])
+    _, _, runs = _read_runs(directory)
     remaining = int(keep)
-    for _, path, stats in stats_files:
+    for run in sorted(runs, key=_started):
+        stats = run["stats"]
         n = len(stats["episode_rewards"])
         if n > remaining:
-            for key in ("timestamps", "episode_lengths", "episode_rewards", "episode_types"):
+            for key in STATS_KEYS:
                 stats[key] = stats.get(key, [])[:remaining]
-            atomic.write_json(path, stats)
+            atomic.write_json(run["stats_path"], stats)
         remaining = max(0, remaining - n)

@@ -10,7 +10,6 @@ from ddpg import atomic
 from ddpg.monitor import load_results
 from ddpg.run_dir import event_files
 
-REWARD_TAGS = ("Reward",)
 EVAL_TAG = "Evaluation/mean_return"
 
 

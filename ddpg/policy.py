@@ -2,7 +2,7 @@
 import os
 
 from ddpg.checkpoint import MODEL_PREFIX, latest_checkpoint, read_state
-from ddpg.errors import UserError
+from ddpg.errors import UserError, first_line
 
 
 def find_checkpoint(results_dir=None, checkpoint=None):
@@ -20,7 +20,7 @@ def find_checkpoint(results_dir=None, checkpoint=None):
     return path
 
 
-def load_actor(checkpoint, env, sess=None):
+def load_actor(checkpoint, env):
     """(sess, actor) with the checkpoint's actor weights, in a fresh graph."""
     from ddpg.actor import ActorNetwork
     from ddpg.compat import tf
@@ -29,7 +29,7 @@ def load_actor(checkpoint, env, sess=None):
 
     config = read_state(checkpoint).get("config", {})
     tf.reset_default_graph()
-    sess = sess or make_session(seed=config.get("random_seed", 0))
+    sess = make_session(seed=config.get("random_seed", 0))
     state_dim, action_dim = dims(env)
     actor = ActorNetwork(sess, state_dim, action_dim, env.action_space,
                          config.get("actor_lr", 1e-4), config.get("tau", 1e-3))
@@ -38,7 +38,6 @@ def load_actor(checkpoint, env, sess=None):
     try:
         saver.restore(sess, os.path.join(checkpoint, MODEL_PREFIX))
     except (tf.errors.OpError, ValueError) as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise UserError(f"checkpoint {checkpoint} does not hold an actor for "
-                        f"{config.get('env_id', 'this environment')}: {first}") from None
+                        f"{config.get('env_id', 'this environment')}: {first_line(exc)}") from None
     return sess, actor
