@@ -12,7 +12,23 @@ INSTALL_REQUIRES = [
     "numpy>=1.26,<3",
     "pillow>=10,<14",
     "matplotlib>=3.8,<3.12",
+    "tqdm>=4.60,<5",
 ]
+
+# Optional features; `test` pulls what the tests of every feature need, so CI
+# exercises them all (the bench peers are left out: PyTorch alone is gigabytes).
+MUJOCO = ["gymnasium[mujoco]>=1.0,<1.5"]
+SWEEP = ["ray[tune]>=2.9,<3"]
+NOTEBOOK = ["notebook>=7,<8", "ipykernel>=6,<8", "nbclient>=0.10,<0.12", "nbformat>=5.9,<6"]
+EXTRAS = {
+    "mujoco": MUJOCO,
+    "sweep": SWEEP,
+    "notebook": NOTEBOOK,
+    "video": ["moviepy>=1.0.3,<3"],
+    "bench": ["stable-baselines3>=2.0,<3", "sbx-rl>=0.20,<1", "threadpoolctl>=3,<4"],
+    "test": ["pytest>=7,<10", "threadpoolctl>=3,<4"] + MUJOCO + SWEEP
+            + ["ipykernel>=6,<8", "nbclient>=0.10,<0.12", "nbformat>=5.9,<6"],
+}
 
 setup(
     name="ddpg",
@@ -21,14 +37,10 @@ setup(
     long_description=long_description,
     long_description_content_type="text/markdown",
     python_requires=">=3.9",
-    packages=["ddpg", "ddpg.cli", "ddpg_scripts"],
+    packages=["ddpg", "ddpg.core", "ddpg.run", "ddpg.outputs", "ddpg.cli", "ddpg_scripts"],
     package_dir={"ddpg_scripts": "scripts"},
     install_requires=INSTALL_REQUIRES,
-    extras_require={
-        "test": ["pytest>=7,<10"],
-        "video": ["moviepy>=1.0.3,<3"],
-        "bench": ["stable-baselines3>=2.0,<3"],
-    },
+    extras_require=EXTRAS,
     entry_points={
         "console_scripts": [
             "ddpg-train=ddpg_scripts.train_pendulum:main",

@@ -1,5 +1,10 @@
 """ddpg: the classic TF1-style DDPG tutorial as an installable package.
 
+Three layers, one folder each: `ddpg.core` (the algorithm), `ddpg.run`
+(running it: settings checks, folders, session, checkpoints, the driver) and
+`ddpg.outputs` (Monitor files, evaluation, plots, video); `ddpg.cli` holds
+the command-line front ends and `ddpg.config` the one source of settings.
+
 Names are imported on first use, so that the command-line entry points can
 check their arguments (and refuse bad ones) before TensorFlow's
 several-second import.  Every module that builds graphs imports
@@ -10,27 +15,28 @@ import importlib
 __version__ = "1.0.0"
 
 _EXPORTS = {
-    "ActionScaling": "ddpg.action_scaling",
-    "ActorNetwork": "ddpg.actor",
-    "CriticNetwork": "ddpg.critic",
-    "FusedUpdate": "ddpg.fused",
-    "Monitor": "ddpg.monitor",
-    "load_results": "ddpg.monitor",
-    "OrnsteinUhlenbeckActionNoise": "ddpg.noise",
-    "GaussianActionNoise": "ddpg.noise",
-    "DecayingActionNoise": "ddpg.noise",
-    "NoActionNoise": "ddpg.noise",
-    "make_noise": "ddpg.noise",
-    "ReplayBuffer": "ddpg.replay_buffer",
-    "build_summaries": "ddpg.summaries",
-    "train": "ddpg.training",
-    "TrainingState": "ddpg.training",
-    "TutorialUpdate": "ddpg.tutorial_step",
-    "critic_targets": "ddpg.tutorial_step",
-    "evaluate": "ddpg.evaluation",
-    "make_session": "ddpg.session",
-    "make_env": "ddpg.envs",
-    "Checkpointer": "ddpg.checkpoint",
+    "ActionScaling": "ddpg.core.networks",
+    "ActorNetwork": "ddpg.core.networks",
+    "CriticNetwork": "ddpg.core.networks",
+    "ReplayBuffer": "ddpg.core.replay_buffer",
+    "OrnsteinUhlenbeckActionNoise": "ddpg.core.noise",
+    "GaussianActionNoise": "ddpg.core.noise",
+    "DecayingActionNoise": "ddpg.core.noise",
+    "NoActionNoise": "ddpg.core.noise",
+    "make_noise": "ddpg.core.noise",
+    "critic_targets": "ddpg.core.update",
+    "TutorialUpdate": "ddpg.core.update",
+    "FusedUpdate": "ddpg.core.update",
+    "train": "ddpg.core.training",
+    "TrainingState": "ddpg.core.training",
+    "build_summaries": "ddpg.core.training",
+    "TrainConfig": "ddpg.config",
+    "make_session": "ddpg.run.session",
+    "make_env": "ddpg.run.envs",
+    "Checkpointer": "ddpg.run.checkpoint",
+    "Monitor": "ddpg.outputs.monitor",
+    "load_results": "ddpg.outputs.monitor",
+    "evaluate": "ddpg.outputs.evaluation",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -1,4 +1,4 @@
-"""Write files so that a crash leaves either the old file or the new one.
+"""Files of a run: written so that a crash leaves the old file or the new one.
 
 Every file the package writes goes to a temporary name in the same folder,
 is flushed to disk, then renamed over the destination; rename is atomic on
@@ -35,6 +35,14 @@ def atomic_path(path, keep_extension=False):
     finally:
         if os.path.exists(tmp):
             os.remove(tmp)
+
+
+def prefixed_files(directory, prefix):
+    """Sorted paths of the files in `directory` whose names start with `prefix`."""
+    if not os.path.isdir(directory):
+        return []
+    return sorted(os.path.join(directory, name) for name in os.listdir(directory)
+                  if name.startswith(prefix))
 
 
 def _umask():

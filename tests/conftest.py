@@ -16,7 +16,7 @@ sys.path.insert(0, TESTS_DIR)
 def sess():
     """A new default graph and a seeded Session on it."""
     from ddpg.compat import tf
-    from ddpg.session import make_session
+    from ddpg.run.session import make_session
 
     tf.reset_default_graph()
     session = make_session(seed=7)
@@ -28,9 +28,8 @@ def sess():
 @pytest.fixture
 def nets(sess):
     """(sess, actor, critic) for a 3-D state, 1-D action bounded by 2, initialised."""
-    from ddpg.actor import ActorNetwork
     from ddpg.compat import tf
-    from ddpg.critic import CriticNetwork
+    from ddpg.core.networks import ActorNetwork, CriticNetwork
 
     actor = ActorNetwork(sess, 3, 1, 2.0, learning_rate=1e-3, tau=0.1)
     critic = CriticNetwork(sess, 3, 1, learning_rate=1e-3, tau=0.1,

@@ -1,20 +1,19 @@
 """Any Box-action, Box-observation task: bounds, shapes, flattening, learning."""
 import re
 
+import envs  # noqa: F401  (registers the test environments)
 import gymnasium as gym
 import numpy as np
 import pytest
 
-import envs  # noqa: F401  (registers the test environments)
-from ddpg.actor import ActorNetwork
 from ddpg.compat import tf
-from ddpg.critic import CriticNetwork
-from ddpg.envs import dims, make_env
+from ddpg.core.networks import ActorNetwork, CriticNetwork
+from ddpg.core.noise import make_noise
+from ddpg.core.training import train
 from ddpg.errors import UserError
-from ddpg.evaluation import evaluate
-from ddpg.noise import make_noise
-from ddpg.session import make_session
-from ddpg.training import train
+from ddpg.outputs.evaluation import evaluate
+from ddpg.run.envs import dims, make_env
+from ddpg.run.session import make_session
 
 
 def build(env, seed=0, actor_lr=1e-4, critic_lr=1e-3, tau=1e-3):
@@ -71,6 +70,7 @@ def test_noise_is_scaled_per_action_dimension():
     sess.close()
 
 
+@pytest.mark.slow
 def test_asymmetric_task_is_learned():
     """Reward -|a - target| with target (0.8, 4.0) inside [0, 1] x [-3, 5]."""
     env = make_env("envs:TargetReach-v0")
@@ -99,9 +99,11 @@ def test_unusable_environments_are_refused(env_id, message):
         make_env(env_id)
 
 
+@pytest.mark.slow
 def test_non_finite_loss_stops_with_episode_and_step(tmp_path):
-    from ddpg.errors import NonFiniteLossError
     from helpers import run_script, stderr_lines
+
+    from ddpg.errors import NonFiniteLossError
 
     results = tmp_path / "results"
     done = run_script("train_pendulum", "--env", "envs:ExplodingReward-v0", "--max-episodes", 6,
@@ -112,7 +114,7 @@ def test_non_finite_loss_stops_with_episode_and_step(tmp_path):
     assert len(lines) == 1 and "critic loss became non-finite" in lines[0]
     # The first minibatch holding a NaN reward is sampled a few steps into episode 2.
     assert re.search(r"\(nan\) at episode 2, step \d+;", lines[0]), lines[0]
-    from ddpg.checkpoint import latest_checkpoint, read_state
+    from ddpg.run.checkpoint import latest_checkpoint, read_state
 
     latest = latest_checkpoint(str(results / "checkpoints"))
     assert latest.endswith("ckpt-000002")

@@ -2,8 +2,10 @@
 import os
 
 import pytest
-
 from helpers import run_script, snapshot, stderr_lines
+
+# Subprocess runs and learning runs: the slow tier.
+pytestmark = pytest.mark.slow
 
 CASES = [
     (["--env", "Pendula-v1"], ["unknown environment id", "Pendula-v1", "Did you mean", "Pendulum"]),

@@ -7,10 +7,13 @@ import time
 
 import numpy as np
 import pytest
+from helpers import run_script, start_script, stderr_lines
 
 from ddpg.config import TrainConfig
-from ddpg.monitor import load_results
-from helpers import run_script, start_script, stderr_lines
+from ddpg.outputs.monitor import load_results
+
+# Subprocess runs and learning runs: the slow tier.
+pytestmark = pytest.mark.slow
 
 
 def config(results_dir, **changes):
@@ -32,7 +35,7 @@ def final_weights(results_dir):
 
 
 def test_stopping_and_resuming_equals_one_uninterrupted_run(tmp_path):
-    from ddpg.run import run_training
+    from ddpg.run.driver import run_training
 
     quiet = lambda line: None  # noqa: E731
     whole, split = tmp_path / "whole", tmp_path / "split"
@@ -50,7 +53,7 @@ def test_stopping_and_resuming_equals_one_uninterrupted_run(tmp_path):
     for key, value in weights_whole.items():
         np.testing.assert_array_equal(weights_split[key], value, err_msg=key)
 
-    from ddpg.plotting import read_event_scalars
+    from ddpg.outputs.events import read_event_scalars
 
     rewards_events = read_event_scalars(str(split))["Reward"]
     assert sorted(rewards_events) == [0, 1, 2, 3]  # keyed by the global episode
@@ -59,7 +62,7 @@ def test_stopping_and_resuming_equals_one_uninterrupted_run(tmp_path):
 
 def test_resume_after_a_crash_replays_from_the_checkpoint(tmp_path):
     """Episodes finished after the last checkpoint are replayed, not duplicated."""
-    from ddpg.run import run_training
+    from ddpg.run.driver import run_training
 
     quiet = lambda line: None  # noqa: E731
     whole, crashed = tmp_path / "whole", tmp_path / "crashed"
@@ -121,7 +124,7 @@ def test_sigterm_mid_episode_checkpoints_then_resume_continues(tmp_path):
     assert process.returncode == 143, err[-2000:]
     assert "Stopped by signal" in out
     assert assert_everything_loads(results) >= 3
-    from ddpg.checkpoint import latest_checkpoint, read_state
+    from ddpg.run.checkpoint import latest_checkpoint, read_state
 
     latest = latest_checkpoint(str(results / "checkpoints"))
     state = read_state(latest)
@@ -192,6 +195,6 @@ def test_ctrl_c_exits_130_after_writing_a_checkpoint(tmp_path, signum, code):
     process.send_signal(signum)
     out, err = process.communicate(timeout=60)
     assert process.returncode == code, err[-2000:]
-    from ddpg.checkpoint import latest_checkpoint, read_state
+    from ddpg.run.checkpoint import latest_checkpoint, read_state
 
     assert read_state(latest_checkpoint(str(results / "checkpoints")))["tag"] == "interrupted"

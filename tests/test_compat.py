@@ -3,9 +3,10 @@ import numpy as np
 
 
 def test_removed_names_are_restored_before_tflearn_imports():
-    import ddpg.compat  # noqa: F401
     from PIL import Image
     from tensorflow.python.util import nest
+
+    import ddpg.compat  # noqa: F401
 
     assert nest.is_sequence([1, 2]) and not nest.is_sequence(3)
     assert Image.ANTIALIAS == Image.LANCZOS

@@ -1,10 +1,9 @@
 """The critic's target y: r where terminated, r + gamma Q'(s2, mu'(s2)) otherwise."""
 import numpy as np
 import pytest
-
 from conftest import random_rows
-from ddpg.fused import FusedUpdate
-from ddpg.tutorial_step import critic_targets
+
+from ddpg.core.update import FusedUpdate, critic_targets
 
 
 def test_numpy_targets_by_hand():
@@ -33,12 +32,11 @@ def test_truncated_transitions_bootstrap(tmp_path):
     """The train loop stores `terminated`, not `terminated or truncated`."""
     import gymnasium as gym
 
-    from ddpg.replay_buffer import ReplayBuffer
-    from ddpg.training import train
     from ddpg.compat import tf
-    from ddpg.session import make_session
-    from ddpg.actor import ActorNetwork
-    from ddpg.critic import CriticNetwork
+    from ddpg.core.networks import ActorNetwork, CriticNetwork
+    from ddpg.core.replay_buffer import ReplayBuffer
+    from ddpg.core.training import train
+    from ddpg.run.session import make_session
 
     tf.reset_default_graph()
     sess = make_session(seed=1)

@@ -3,10 +3,13 @@ import json
 
 import numpy as np
 import pytest
+from helpers import run_script, stderr_lines
 from PIL import Image
 
-from ddpg.monitor import load_results
-from helpers import run_script, stderr_lines
+from ddpg.outputs.monitor import load_results
+
+# Subprocess runs and learning runs: the slow tier.
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
@@ -62,7 +65,7 @@ def test_evaluate_bad_input(args, words):
 
 
 def test_video_dir_without_moviepy_says_how_to_get_it(run_dir, tmp_path):
-    from ddpg.video import mp4_available
+    from ddpg.outputs.video import mp4_available
 
     done = run_script("evaluate", "--results-dir", run_dir, "--video-dir", tmp_path / "videos",
                       "--out", tmp_path / "e.json")
@@ -75,7 +78,7 @@ def test_video_dir_without_moviepy_says_how_to_get_it(run_dir, tmp_path):
 
 
 def test_plot_writes_a_png_of_the_monitor_numbers(run_dir, tmp_path):
-    from ddpg.plotting import read_run
+    from ddpg.outputs.plotting import read_run
 
     out = tmp_path / "curve.png"
     done = run_script("plot", run_dir, run_dir, "--out", out)
@@ -90,7 +93,7 @@ def test_plot_writes_a_png_of_the_monitor_numbers(run_dir, tmp_path):
 
 
 def test_plot_aggregate_band_and_bad_folder(run_dir, tmp_path):
-    from ddpg.plotting import bootstrap_band, rolling_mean
+    from ddpg.outputs.plotting import bootstrap_band, rolling_mean
 
     out = tmp_path / "agg.png"
     done = run_script("plot", run_dir, run_dir, "--aggregate", "--out", out)

@@ -1,10 +1,9 @@
 """The fused op moves every variable exactly as the tutorial's sequence of calls."""
 import numpy as np
-
 from conftest import random_rows
+
 from ddpg.compat import tf
-from ddpg.fused import FusedUpdate
-from ddpg.tutorial_step import TutorialUpdate
+from ddpg.core.update import FusedUpdate, TutorialUpdate
 
 
 def all_values(sess):

@@ -1,13 +1,16 @@
 """Learning on Pendulum-v1 for real, and seeded runs that repeat exactly."""
 import gymnasium as gym
 import numpy as np
+import pytest
 
-from ddpg.actor import ActorNetwork
 from ddpg.compat import tf
-from ddpg.critic import CriticNetwork
-from ddpg.evaluation import evaluate
-from ddpg.session import make_session
-from ddpg.training import train
+from ddpg.core.networks import ActorNetwork, CriticNetwork
+from ddpg.core.training import train
+from ddpg.outputs.evaluation import evaluate
+from ddpg.run.session import make_session
+
+# Subprocess runs and learning runs: the slow tier.
+pytestmark = pytest.mark.slow
 
 
 def pendulum_run(seed, episodes, fused=True):

@@ -6,7 +6,12 @@ import gymnasium as gym
 import numpy as np
 import pytest
 
-from ddpg.monitor import Monitor, MonitorError, capped_cubic_video_schedule, load_results
+from ddpg.outputs.monitor import (
+    Monitor,
+    MonitorError,
+    capped_cubic_video_schedule,
+    load_results,
+)
 
 
 def run_episodes(env, lengths, seed=0):
@@ -111,7 +116,7 @@ def test_resume_keeps_earlier_episodes_and_continues_numbering(tmp_path):
 
 
 def test_truncate_results_drops_episodes_after_a_checkpoint(tmp_path):
-    from ddpg.monitor import truncate_results
+    from ddpg.outputs.monitor import truncate_results
 
     env = monitored(tmp_path)
     returns = run_episodes(env, [25, 25, 25])

@@ -62,7 +62,7 @@ def test_actor_output_matches_numpy_and_stays_in_bounds(nets):
 def test_asymmetric_bounds_map_tanh_affinely(sess):
     from gymnasium import spaces
 
-    from ddpg.actor import ActorNetwork
+    from ddpg.core.networks import ActorNetwork
 
     box = spaces.Box(low=np.array([0.0, -3.0], np.float32), high=np.array([1.0, 5.0], np.float32))
     actor = ActorNetwork(sess, 4, 2, box, 1e-3, 0.01)

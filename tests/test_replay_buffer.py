@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from ddpg.replay_buffer import ReplayBuffer
+from ddpg.core.replay_buffer import ReplayBuffer
 
 
 def fill(buffer, n, start=0):

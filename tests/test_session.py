@@ -1,7 +1,7 @@
 """Thread settings follow the CPUs this process may use; flags override them."""
 import os
 
-from ddpg.session import available_cpus, session_config
+from ddpg.run.session import available_cpus, session_config
 
 
 def test_threads_default_to_the_usable_cpus():
@@ -19,20 +19,20 @@ def test_threads_can_be_overridden():
 
 def test_threads_flag_reaches_the_session(monkeypatch, tmp_path):
     """--threads N is passed to make_session by the training run."""
-    import ddpg.run
+    import ddpg.run.driver as driver
 
     seen = {}
-    real = ddpg.run.make_session
+    real = driver.make_session
 
     def spy(threads=None, **kwargs):
         seen["threads"] = threads
         return real(threads=threads, **kwargs)
 
-    monkeypatch.setattr(ddpg.run, "make_session", spy)
+    monkeypatch.setattr(driver, "make_session", spy)
     from ddpg.config import TrainConfig
 
     config = TrainConfig(max_episodes=1, max_episode_len=5, eval_episodes=0, gif=False,
                          plot=False, threads=3, results_dir=str(tmp_path),
                          monitor_dir=str(tmp_path / "m"), summary_dir=str(tmp_path / "s"))
-    assert ddpg.run.run_training(config, log=lambda line: None) == 0
+    assert driver.run_training(config, log=lambda line: None) == 0
     assert seen["threads"] == 3

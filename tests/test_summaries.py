@@ -19,7 +19,7 @@ def read_scalars(directory):
 
 
 def test_build_summaries_writes_the_fed_values_not_zeros(sess, tmp_path):
-    from ddpg.summaries import build_summaries
+    from ddpg.core.training import build_summaries
 
     summary_ops, summary_vars = build_summaries()
     writer = tf.summary.FileWriter(str(tmp_path), sess.graph)
@@ -35,7 +35,7 @@ def test_build_summaries_writes_the_fed_values_not_zeros(sess, tmp_path):
 
 
 def test_train_writes_one_point_per_episode_with_the_episode_values(nets, tmp_path):
-    from ddpg.training import train
+    from ddpg.core.training import train
 
     sess, actor, critic = nets
     env = gym.make("Pendulum-v1", max_episode_steps=30)

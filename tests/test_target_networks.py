@@ -2,7 +2,6 @@
 import numpy as np
 
 
-
 def pairs(actor, critic):
     return list(zip(actor.network_params + critic.network_params,
                     actor.target_network_params + critic.target_network_params))

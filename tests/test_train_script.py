@@ -5,9 +5,12 @@ import re
 
 import numpy as np
 import pytest
-
-from ddpg.monitor import load_results
 from helpers import run_script, snapshot, stderr_lines
+
+from ddpg.outputs.monitor import load_results
+
+# Subprocess runs and learning runs: the slow tier.
+pytestmark = pytest.mark.slow
 
 EPISODES = 3
 
@@ -60,7 +63,7 @@ def test_monitor_files_hold_training_and_evaluation_episodes(trained_run):
 
 
 def test_events_checkpoint_gif_and_curve_are_written(trained_run):
-    from ddpg.plotting import read_event_scalars
+    from ddpg.outputs.events import read_event_scalars
 
     results, done = trained_run
     scalars = read_event_scalars(str(results))

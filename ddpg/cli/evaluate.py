@@ -31,14 +31,13 @@ def main(argv=None):
         if args.episodes < 1:
             raise UserError(f"--episodes must be at least 1, got {args.episodes}")
         if args.video_dir:
-            from ddpg.video import mp4_available
+            from ddpg.outputs.video import mp4_available
 
             if not mp4_available():
                 raise UserError("--video-dir needs moviepy, the optional video extra: "
                                 "pip install 'ddpg[video]'")
-        from ddpg.checkpoint import read_state
-        from ddpg.envs import make_env
-        from ddpg.policy import find_checkpoint
+        from ddpg.run.checkpoint import find_checkpoint, read_state
+        from ddpg.run.envs import make_env
 
         checkpoint = find_checkpoint(args.results_dir, args.checkpoint)
         config = read_state(checkpoint).get("config", {})
@@ -53,8 +52,12 @@ def main(argv=None):
 
             env = gym.wrappers.RecordVideo(env, args.video_dir, episode_trigger=lambda i: True,
                                            name_prefix="ddpg")
-        from ddpg.evaluation import evaluate, format_evaluation, write_evaluation
-        from ddpg.policy import load_actor
+        from ddpg.outputs.evaluation import (
+            evaluate,
+            format_evaluation,
+            write_evaluation,
+        )
+        from ddpg.run.checkpoint import load_actor
 
         sess, actor = load_actor(checkpoint, env)
         result = evaluate(env, actor, args.episodes, seed, max_len, env_id=env_id)
@@ -65,7 +68,7 @@ def main(argv=None):
         if args.video_dir:
             print(f"Videos in {args.video_dir}")
         if args.gif:
-            from ddpg.rendering import record_gif
+            from ddpg.outputs.video import record_gif
 
             if record_gif(env_id, actor, args.gif, seed, max_len):
                 print(f"Wrote {args.gif}")

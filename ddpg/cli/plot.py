@@ -32,7 +32,7 @@ def main(argv=None):
         for directory in args.dirs:
             if not os.path.isdir(directory):
                 raise UserError(f"{directory} is not a folder")
-        from ddpg.plotting import plot_runs
+        from ddpg.outputs.plotting import plot_runs
 
         try:
             runs = plot_runs(args.dirs, args.out, window=args.window, aggregate=args.aggregate,

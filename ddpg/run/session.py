@@ -15,8 +15,8 @@ def available_cpus():
         return os.cpu_count() or 1
 
 
-def make_session(threads=None, intra_op_threads=1, seed=None, deterministic=True, graph=None):
-    """A Session sized to this process's CPUs, seeded and (optionally) deterministic.
+def make_session(threads=None, seed=None):
+    """A Session sized to this process's CPUs, seeded and deterministic.
 
     Thread counts are fixed explicitly because TensorFlow's default pools
     size themselves from the host's CPU count, which over-subscribes a
@@ -27,13 +27,12 @@ def make_session(threads=None, intra_op_threads=1, seed=None, deterministic=True
     is too small for Eigen to gain from splitting it, while the update has
     independent branches (target path, online critic, policy) to overlap.
     """
-    if deterministic:
-        import tensorflow
+    import tensorflow
 
-        tensorflow.config.experimental.enable_op_determinism()
+    tensorflow.config.experimental.enable_op_determinism()
     if seed is not None:
         seed_everything(seed)
-    return tf.Session(graph=graph, config=session_config(threads, intra_op_threads))
+    return tf.Session(config=session_config(threads))
 
 
 def session_config(threads=None, intra_op_threads=1):

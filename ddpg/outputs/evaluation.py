@@ -5,7 +5,7 @@ import time
 import numpy as np
 
 from ddpg import atomic
-from ddpg.seeding import evaluation_seeds
+from ddpg.core.seeding import evaluation_seeds
 
 
 def run_policy_episode(env, policy, seed, max_episode_len, on_frame=None):

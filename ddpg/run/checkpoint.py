@@ -22,6 +22,7 @@ import numpy as np
 from ddpg import atomic
 from ddpg.errors import UserError, first_line
 
+CHECKPOINTS = "checkpoints"
 LATEST = "latest"
 STATE_FILE = "state.json"
 BUFFER_FILE = "replay_buffer.npz"
@@ -32,14 +33,16 @@ FORMAT_VERSION = 1
 class Checkpointer:
     """Writes and reads checkpoints of one run under `directory`."""
 
-    def __init__(self, sess, directory, keep=3, var_list=None):
-        from ddpg.compat import tf  # here, so reading checkpoint files needs no TensorFlow
+    def __init__(self, sess, directory, keep=3):
+        from ddpg.compat import (
+            tf,  # here, so reading checkpoint files needs no TensorFlow
+        )
 
         self._errors = (tf.errors.OpError, ValueError)
         self.sess = sess
         self.directory = os.fspath(directory)
         self.keep = int(keep)
-        self.saver = tf.train.Saver(var_list=var_list, max_to_keep=None, save_relative_paths=True)
+        self.saver = tf.train.Saver(max_to_keep=None, save_relative_paths=True)
         self._remove_stale_staging()
 
     def _remove_stale_staging(self):
@@ -92,6 +95,11 @@ class Checkpointer:
                 shutil.rmtree(os.path.join(self.directory, name), ignore_errors=True)
 
 
+def checkpoint_dir(results_dir):
+    """Where a run in `results_dir` keeps its checkpoints."""
+    return os.path.join(results_dir, CHECKPOINTS)
+
+
 def latest_checkpoint(directory):
     """Folder of the newest complete checkpoint, or None when there is none."""
     pointer = os.path.join(directory, LATEST)
@@ -142,3 +150,42 @@ def _fsync_dir(path):
     finally:
         os.close(fd)
 
+
+# -- loading a trained actor back, to act or be evaluated --------------------------
+
+def find_checkpoint(results_dir=None, checkpoint=None):
+    """The checkpoint folder to load: the given one, or the run's latest."""
+    if checkpoint:
+        path = os.path.abspath(checkpoint)
+        read_state(path)  # UserError when missing or corrupt
+        return path
+    if not results_dir:
+        raise UserError("give --results-dir DIR or --checkpoint PATH")
+    path = latest_checkpoint(checkpoint_dir(results_dir))
+    if path is None:
+        raise UserError(f"no checkpoint in {checkpoint_dir(results_dir)}")
+    read_state(path)
+    return path
+
+
+def load_actor(checkpoint, env):
+    """(sess, actor) with the checkpoint's actor weights, in a fresh graph."""
+    from ddpg.compat import tf
+    from ddpg.core.networks import ActorNetwork
+    from ddpg.run.envs import dims
+    from ddpg.run.session import make_session
+
+    config = read_state(checkpoint).get("config", {})
+    tf.reset_default_graph()
+    sess = make_session(seed=config.get("random_seed", 0))
+    state_dim, action_dim = dims(env)
+    actor = ActorNetwork(sess, state_dim, action_dim, env.action_space,
+                         config.get("actor_lr", 1e-4), config.get("tau", 1e-3))
+    variables = actor.network_params + actor.target_network_params
+    saver = tf.train.Saver(var_list=variables)
+    try:
+        saver.restore(sess, os.path.join(checkpoint, MODEL_PREFIX))
+    except (tf.errors.OpError, ValueError) as exc:
+        raise UserError(f"checkpoint {checkpoint} does not hold an actor for "
+                        f"{config.get('env_id', 'this environment')}: {first_line(exc)}") from None
+    return sess, actor

@@ -16,7 +16,7 @@ import gymnasium as gym
 import numpy as np
 
 from ddpg import atomic
-from ddpg.video import write_video
+from ddpg.outputs.video import write_video
 
 PREFIX = "openaigym"
 MANIFEST_GLOB = PREFIX + ".manifest.*.manifest.json"
@@ -37,15 +37,7 @@ def capped_cubic_video_schedule(episode_id):
 
 
 def monitor_files(directory):
-    if not os.path.isdir(directory):
-        return []
-    return sorted(os.path.join(directory, name) for name in os.listdir(directory)
-                  if name.startswith(PREFIX + "."))
-
-
-def clear_monitor_files(directory):
-    for path in monitor_files(directory):
-        os.remove(path)
+    return atomic.prefixed_files(directory, PREFIX + ".")
 
 
 def check_monitor_dir(directory, force=False, resume=False):
@@ -67,24 +59,24 @@ class Monitor(gym.Wrapper):
     and the episode count continues from them.
     """
 
-    def __init__(self, env, directory, video_callable=None, force=False, resume=False,
-                 uid=None, fps=None):
+    def __init__(self, env, directory, video_callable=None, force=False, resume=False):
         super().__init__(env)
         self.directory = os.fspath(directory)
         check_monitor_dir(self.directory, force=force, resume=resume)
         os.makedirs(self.directory, exist_ok=True)
         if force and not resume:
-            clear_monitor_files(self.directory)
+            for path in monitor_files(self.directory):
+                os.remove(path)
         if video_callable is None:
             video_callable = capped_cubic_video_schedule
         elif video_callable is False:
             video_callable = _never
         self.video_callable = video_callable
-        self.fps = fps or env.metadata.get("render_fps", 30)
+        self.fps = env.metadata.get("render_fps", 30)
 
         earlier = load_results(self.directory) if resume else None
         batch = len(glob.glob(os.path.join(self.directory, MANIFEST_GLOB)))
-        self.uid = uid or f"{batch}.{os.getpid()}"
+        self.uid = f"{batch}.{os.getpid()}"
         self.stats_path = os.path.join(
             self.directory, f"{PREFIX}.episode_batch.{self.uid}.stats.json")
         self.manifest_path = os.path.join(
@@ -119,15 +111,6 @@ class Monitor(gym.Wrapper):
         """
         if self._in_episode and self._steps > 0:
             self._finish_episode()
-
-    def get_total_steps(self):
-        return int(sum(self.episode_lengths)) + self._steps
-
-    def get_episode_rewards(self):
-        return list(self.episode_rewards)
-
-    def get_episode_lengths(self):
-        return list(self.episode_lengths)
 
     # -- wrapper hooks -------------------------------------------------------
 

@@ -1,11 +1,13 @@
-"""Turning rendered frames into GIF (Pillow, always there) or MP4 (moviepy)."""
+"""Pictures of a policy: one episode as a GIF (Pillow, always there) or MP4 (moviepy)."""
 import numpy as np
 
 from ddpg.atomic import atomic_path
+from ddpg.core.seeding import evaluation_seeds
+from ddpg.errors import UserError
+from ddpg.outputs.evaluation import greedy_policy, run_policy_episode
 
-
-class VideoUnavailable(RuntimeError):
-    """MP4 needs the optional `video` extra (moviepy)."""
+# GIFs of a whole episode get large; 256 pixels a side keep one under a few MB.
+GIF_MAX_SIDE = 256
 
 
 def mp4_available():
@@ -36,15 +38,11 @@ def write_gif(frames, path, fps=30, max_side=None):
 
 
 def write_mp4(frames, path, fps=30):
-    """MP4 through moviepy; raises VideoUnavailable when it is not installed."""
+    """MP4 through moviepy (call only when mp4_available())."""
     try:
         from moviepy import ImageSequenceClip
-    except ImportError:
-        try:
-            from moviepy.editor import ImageSequenceClip
-        except ImportError as exc:
-            raise VideoUnavailable(
-                "MP4 video needs moviepy: pip install 'ddpg[video]'") from exc
+    except ImportError:  # moviepy 1.x
+        from moviepy.editor import ImageSequenceClip
     clip = ImageSequenceClip([np.asarray(f, dtype=np.uint8) for f in frames], fps=fps)
     with atomic_path(path, keep_extension=True) as tmp:
         clip.write_videofile(tmp, codec="libx264", audio=False, logger=None)
@@ -56,3 +54,31 @@ def write_video(frames, path_without_ext, fps=30):
     if mp4_available():
         return write_mp4(frames, path_without_ext + ".mp4", fps)
     return write_gif(frames, path_without_ext + ".gif", fps)
+
+
+def record_frames(env_id, actor, random_seed, max_episode_len):
+    """Frames of one noise-free episode on the first evaluation seed."""
+    from ddpg.run.envs import make_env
+
+    env = make_env(env_id, render_mode="rgb_array")
+    frames = []
+    try:
+        total, steps = run_policy_episode(env, greedy_policy(actor),
+                                          evaluation_seeds(random_seed, 1)[0],
+                                          max_episode_len, on_frame=frames.append)
+    finally:
+        env.close()
+    fps = env.metadata.get("render_fps", 30)
+    return [f for f in frames if f is not None], total, fps
+
+
+def record_gif(env_id, actor, path, random_seed, max_episode_len):
+    """Write `path`; returns it, or None when the environment cannot render."""
+    try:
+        frames, _, fps = record_frames(env_id, actor, random_seed, max_episode_len)
+    except (UserError, ImportError, RuntimeError) as exc:
+        print(f"GIF skipped: {exc}")
+        return None
+    if not frames:
+        return None
+    return write_gif(frames, path, fps=fps, max_side=GIF_MAX_SIDE)

@@ -1,28 +1,35 @@
-"""One training run end to end, as `scripts/train_pendulum.py` performs it."""
+"""One training run end to end, as `scripts/train_pendulum.py` performs it.
+
+Around the algorithm's `train()` this adds what a run needs: the checks,
+the session, Monitor files, TensorBoard, checkpoints and exact resume,
+signals, then evaluation, a GIF and a learning curve.
+"""
 import os
 import time
 
-from ddpg.actor import ActorNetwork
-from ddpg.checkpoint import Checkpointer
+from ddpg import atomic
 from ddpg.compat import tf
-from ddpg.critic import CriticNetwork
-from ddpg.envs import dims
-from ddpg.evaluation import evaluate, format_evaluation, write_evaluation
-from ddpg.monitor import Monitor, truncate_results
-from ddpg.noise import make_noise
-from ddpg.replay_buffer import ReplayBuffer
-from ddpg.preflight import prepare
-from ddpg.run_dir import clear_run
-from ddpg.seeding import component_seed
-from ddpg.session import gpu_available, make_session
-from ddpg.stop import StopSignals
-from ddpg.training import TrainingState, train
+from ddpg.core.networks import ActorNetwork, CriticNetwork
+from ddpg.core.training import (
+    TrainingState,
+    scalar_summary,
+    seeded_exploration,
+    summary_writer,
+    train,
+)
+from ddpg.outputs.evaluation import evaluate, format_evaluation, write_evaluation
+from ddpg.outputs.monitor import Monitor, truncate_results
+from ddpg.run.checkpoint import Checkpointer
+from ddpg.run.envs import dims
+from ddpg.run.folder import clear_run, prepare
+from ddpg.run.session import gpu_available, make_session
+from ddpg.run.signals import StopSignals
 
 
 def run_training(config, prepared=None, log=print):
     """Train, checkpoint, evaluate and write the run's files; returns an exit code.
 
-    `prepared` is what preflight.prepare(config) returned, when the caller
+    `prepared` is what folder.prepare(config) returned, when the caller
     already ran the checks (the CLI does, before importing TensorFlow).
     """
     paths, env, resume_from = prepared or prepare(config)
@@ -40,8 +47,8 @@ def run_training(config, prepared=None, log=print):
     actor = ActorNetwork(sess, state_dim, action_dim, env.action_space, config.actor_lr, config.tau)
     critic = CriticNetwork(sess, state_dim, action_dim, config.critic_lr, config.tau,
                            actor.get_num_trainable_vars())
-    noise = make_noise(config.noise, action_dim, seed=component_seed(config.random_seed, "noise"))
-    replay_buffer = ReplayBuffer(config.buffer_size, component_seed(config.random_seed, "buffer"))
+    noise, replay_buffer = seeded_exploration(config.noise, action_dim, config.buffer_size,
+                                              config.random_seed)
     checkpointer = Checkpointer(sess, paths.checkpoint_dir)
 
     state = TrainingState()
@@ -54,17 +61,21 @@ def run_training(config, prepared=None, log=print):
         noise.set_state(saved["noise"])
         monitor_episodes = saved.get("monitor_episodes", 0)
         log(f"Resuming from {resume_from} at episode {state.episode}")
+    # Written once the run is sure to start: a refused resume changes nothing.
+    atomic.write_json(paths.config_json, config.to_dict())
 
     if config.use_gym_monitor:
         if resume_from is not None:
             truncate_results(paths.monitor_dir, monitor_episodes)
-        env = Monitor(env, paths.monitor_dir, force=config.force, resume=config.resume,
+        # clear_run already removed an earlier run's files under --force.
+        env = Monitor(env, paths.monitor_dir, resume=config.resume,
                       video_callable=None if env.render_mode == "rgb_array" else False)
 
-    writer = tf.summary.FileWriter(paths.summary_dir, sess.graph)
+    writer = summary_writer(paths.summary_dir, sess.graph)
     if resume_from is not None:
         # TensorBoard drops points at or after this step from earlier files.
         writer.add_session_log(tf.SessionLog(status=tf.SessionLog.START), state.episode)
+    writer.add_summary(sess.run(settings_summary(config)), state.episode)
 
     def save(tag):
         snapshot = {
@@ -104,10 +115,15 @@ def run_training(config, prepared=None, log=print):
     return 0
 
 
+def settings_summary(config):
+    """A TensorBoard text op showing the run's settings as a Markdown table."""
+    rows = ["| setting | value |", "| --- | --- |"]
+    rows += [f"| {key} | {value} |" for key, value in sorted(config.to_dict().items())]
+    return tf.summary.text("settings", tf.constant("\n".join(rows)))
+
+
 def finish(config, paths, env, actor, writer, state, checkpoint, train_seconds, log):
     """Evaluation, evaluation.json, GIF and learning curve after training."""
-    from ddpg.summaries import scalar_summary
-
     if config.eval_episodes > 0:
         if hasattr(env, "set_mode"):
             env.set_mode("evaluation")
@@ -120,14 +136,14 @@ def finish(config, paths, env, actor, writer, state, checkpoint, train_seconds, 
                            state.episode)
         log(format_evaluation(result))
     if config.gif:
-        from ddpg.rendering import record_gif
+        from ddpg.outputs.video import record_gif
 
         gif = record_gif(config.env_id, actor, paths.gif, config.random_seed,
                          config.max_episode_len)
         if gif:
             log(f"Policy GIF: {gif}")
     if config.plot:
-        from ddpg.plotting import plot_runs
+        from ddpg.outputs.plotting import plot_runs
 
         writer.flush()  # without Monitor files the curve is read from the events
         source = paths.monitor_dir if config.use_gym_monitor else paths.summary_dir

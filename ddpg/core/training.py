@@ -1,21 +1,27 @@
-"""The DDPG training loop: act with noise, store, learn once per step.
+"""The DDPG training loop and its per-episode TensorBoard summaries.
 
-One environment step costs one session run once the buffer is warm: the
-fused update also returns the updated actor's action for the next state.
+Per environment step: act with the actor plus exploration noise, store the
+transition, and once the buffer is warm do one update (core/update.py).
+One step then costs one session run: the fused update also returns the
+updated actor's action for the next state.
 """
 import dataclasses
+import os
 import time
+import uuid
 
 import numpy as np
 
 from ddpg.compat import tf
+from ddpg.config import DEFAULTS
+from ddpg.core.noise import make_noise
+from ddpg.core.replay_buffer import ReplayBuffer
+from ddpg.core.seeding import component_seed, episode_seed
+from ddpg.core.update import FusedUpdate, TutorialUpdate
 from ddpg.errors import NonFiniteLossError
-from ddpg.fused import FusedUpdate
-from ddpg.noise import OrnsteinUhlenbeckActionNoise
-from ddpg.replay_buffer import ReplayBuffer
-from ddpg.seeding import component_seed, episode_seed
-from ddpg.summaries import build_summaries, scalar_summary
-from ddpg.tutorial_step import TutorialUpdate
+
+REWARD_TAG = "Reward"
+QMAX_TAG = "Qmax_value"
 
 
 @dataclasses.dataclass
@@ -57,10 +63,22 @@ def format_episode(record):
             f"| Qmax: {record.qmax:.4f}")
 
 
-def train(sess, env, actor, critic, actor_noise=None, *, max_episodes=50, max_episode_len=1000,
-          minibatch_size=64, buffer_size=1000000, gamma=0.99, random_seed=1234,
-          summary_dir=None, writer=None, replay_buffer=None, fused=True, state=None,
-          initialize=True, on_episode_end=None, stop_requested=None, log=print):
+def seeded_exploration(noise, action_dim, buffer_size, random_seed):
+    """(noise, replay buffer), each with its own seed derived from the run's.
+
+    Separate streams keep a resumed run exact: restoring one generator's
+    state never shifts another's.
+    """
+    return (make_noise(noise, action_dim, seed=component_seed(random_seed, "noise")),
+            ReplayBuffer(buffer_size, component_seed(random_seed, "buffer")))
+
+
+def train(sess, env, actor, critic, actor_noise=None, *, max_episodes=DEFAULTS.max_episodes,
+          max_episode_len=DEFAULTS.max_episode_len, minibatch_size=DEFAULTS.minibatch_size,
+          buffer_size=DEFAULTS.buffer_size, gamma=DEFAULTS.gamma,
+          random_seed=DEFAULTS.random_seed, summary_dir=None, writer=None, replay_buffer=None,
+          fused=True, state=None, initialize=True, on_episode_end=None, stop_requested=None,
+          log=print):
     """Train `actor` and `critic` on `env` until `max_episodes` episodes in total.
 
     Learning starts once the buffer holds more than `minibatch_size`
@@ -75,11 +93,10 @@ def train(sess, env, actor, critic, actor_noise=None, *, max_episodes=50, max_ep
     the TrainingState.
     """
     state = state or TrainingState()
-    if actor_noise is None:
-        actor_noise = OrnsteinUhlenbeckActionNoise(
-            np.zeros(actor.a_dim), seed=component_seed(random_seed, "noise"))
-    if replay_buffer is None:
-        replay_buffer = ReplayBuffer(buffer_size, component_seed(random_seed, "buffer"))
+    default_noise, default_buffer = seeded_exploration(DEFAULTS.noise, actor.a_dim, buffer_size,
+                                                       random_seed)
+    actor_noise = actor_noise or default_noise
+    replay_buffer = replay_buffer if replay_buffer is not None else default_buffer
     update = (FusedUpdate if fused else TutorialUpdate)(sess, actor, critic, gamma)
 
     summary_ops, summary_vars = build_summaries()
@@ -87,7 +104,7 @@ def train(sess, env, actor, critic, actor_noise=None, *, max_episodes=50, max_ep
         sess.run(tf.global_variables_initializer())
     own_writer = writer is None and summary_dir is not None
     if own_writer:
-        writer = tf.summary.FileWriter(summary_dir, sess.graph)
+        writer = summary_writer(summary_dir, sess.graph)
 
     scaling = actor.scaling
     low, high, half_range = scaling.low, scaling.high, scaling.half_range
@@ -136,14 +153,18 @@ def _run_episode(env, actor, noise, buffer, update, state, max_episode_len, mini
     for steps in range(1, max_episode_len + 1):
         if stop_requested():
             return None
+        # [DDPG] act: mu(s) plus exploration noise, scaled per dimension, clipped
         if greedy is None:
             greedy = actor.predict(s.reshape(1, s_dim))[0]
         action = np.clip(greedy + noise() * half_range, low, high).astype(np.float32)
         obs2, reward, terminated, truncated, _ = env.step(action)
         s2 = np.asarray(obs2, dtype=np.float32).reshape(s_dim)
+        # [DDPG] store: `terminated` only, so a time-limit cut still bootstraps
         buffer.add(s, action, reward, terminated, s2)
         if buffer.size() > minibatch_size:
+            # [DDPG] learn: critic, actor and both soft updates on one minibatch
             greedy, stats = update.run(buffer.sample_rows(minibatch_size), s2)
+            # -- plumbing: divergence check and episode statistics
             if not np.isfinite(stats).all():
                 which = "critic" if not np.isfinite(stats[:2]).all() else "actor"
                 value = stats[1] if which == "critic" else stats[2]
@@ -189,3 +210,43 @@ def _write_episode_summaries(sess, writer, summary_ops, summary_vars, record, wi
             extra["Loss/actor"] = record.actor_loss
     writer.add_summary(scalar_summary(extra), record.episode)
     writer.flush()
+
+
+# -- TensorBoard -----------------------------------------------------------------
+
+def build_summaries():
+    """(summary_ops, summary_vars): merged op and its [reward, qmax] inputs.
+
+    The tutorial fed values into tf.Variables behind its summary ops.  Under
+    TensorFlow 2 those are resource variables, and feeding one does not
+    change what the summary reads, so every point was written as zero.
+    Placeholders take fed values by definition, and keep the tutorial's
+    feed_dict usage.
+    """
+    episode_reward = tf.placeholder(tf.float32, shape=[], name="episode_reward")
+    episode_ave_max_q = tf.placeholder(tf.float32, shape=[], name="episode_ave_max_q")
+    summaries = [
+        tf.summary.scalar(REWARD_TAG, episode_reward),
+        tf.summary.scalar(QMAX_TAG, episode_ave_max_q),
+    ]
+    summary_vars = [episode_reward, episode_ave_max_q]
+    summary_ops = tf.summary.merge(summaries)
+    return summary_ops, summary_vars
+
+
+def scalar_summary(values):
+    """A Summary proto from {tag: value}, for extra tags needing no graph op."""
+    return tf.Summary(value=[tf.Summary.Value(tag=tag, simple_value=float(value))
+                             for tag, value in values.items()])
+
+
+def summary_writer(directory, graph=None):
+    """A FileWriter whose file name no other writer can take.
+
+    FileWriter names its file events.out.tfevents.<seconds>.<host>, so two
+    writers opened on one folder within the same second (a short run and
+    its resume) would share a name, and the second would truncate the
+    first's history.  The process id and a random tag make each unique.
+    """
+    suffix = f".{os.getpid()}.{uuid.uuid4().hex[:8]}"
+    return tf.summary.FileWriter(directory, graph, filename_suffix=suffix)

@@ -1,18 +1,24 @@
-"""The folders and files of one run, and the checks made before writing any.
+"""The folders and files of one run, and every check made before writing any.
 
 A results folder holds one run: Monitor files, TensorBoard events,
 checkpoints, evaluation.json, a GIF and a learning curve.  Starting a new
 run there needs --force (which removes only those files) or --resume.
+Settings, the environment, the folders and the checkpoint to resume are all
+checked in `prepare`, before anything is written, so a refused run leaves
+the folder as it was.  Nothing here imports TensorFlow: refusals come back
+in well under a second.
 """
 import dataclasses
 import os
 import shutil
 import tempfile
 
+from ddpg.config import validate
 from ddpg.errors import UserError
-from ddpg.monitor import monitor_files
-
-EVENTS_PREFIX = "events.out.tfevents"
+from ddpg.outputs.events import event_files
+from ddpg.outputs.monitor import monitor_files
+from ddpg.run.checkpoint import checkpoint_dir, latest_checkpoint, read_state
+from ddpg.run.envs import make_env, short_name
 
 
 @dataclasses.dataclass
@@ -24,7 +30,11 @@ class RunPaths:
 
     @property
     def checkpoint_dir(self):
-        return os.path.join(self.results_dir, "checkpoints")
+        return checkpoint_dir(self.results_dir)
+
+    @property
+    def config_json(self):
+        return os.path.join(self.results_dir, "config.json")
 
     @property
     def evaluation_json(self):
@@ -40,13 +50,6 @@ class RunPaths:
 
     def folders(self):
         return [self.results_dir, self.monitor_dir, self.summary_dir, self.checkpoint_dir]
-
-
-def event_files(directory):
-    if not os.path.isdir(directory):
-        return []
-    return sorted(os.path.join(directory, n) for n in os.listdir(directory)
-                  if n.startswith(EVENTS_PREFIX))
 
 
 def existing_run_files(paths):
@@ -103,6 +106,49 @@ def clear_run(paths):
     for path in monitor_files(paths.monitor_dir) + event_files(paths.summary_dir):
         os.remove(path)
     shutil.rmtree(paths.checkpoint_dir, ignore_errors=True)
-    for path in (paths.evaluation_json, paths.gif, paths.learning_curve):
+    for path in (paths.evaluation_json, paths.config_json, paths.gif, paths.learning_curve):
         if os.path.exists(path):
             os.remove(path)
+
+
+def run_paths(config):
+    return RunPaths(results_dir=config.results_dir, monitor_dir=config.monitor_dir,
+                    summary_dir=config.summary_dir, gif_name=short_name(config.env_id) + ".gif")
+
+
+def prepare(config):
+    """Every refusal happens here; returns (paths, env, resume_from or None)."""
+    validate(config)
+    paths = run_paths(config)
+    render_mode = render_mode_for(config)
+    env = make_env(config.env_id, render_mode=render_mode)
+    try:
+        check_can_start(paths, force=config.force, resume=config.resume)
+        resume_from = None
+        if config.resume:
+            resume_from = latest_checkpoint(paths.checkpoint_dir)
+            if resume_from is None:
+                raise UserError(f"--resume: no checkpoint in {paths.checkpoint_dir}")
+            saved = read_state(resume_from)
+            check_compatible(saved.get("config", {}), config)
+    except BaseException:
+        env.close()
+        raise
+    return paths, env, resume_from
+
+
+def render_mode_for(config):
+    """A live window when there is a display, else frames for Monitor videos."""
+    if not config.render_env:
+        return None
+    if os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"):
+        return "human"
+    return "rgb_array" if config.use_gym_monitor else None
+
+
+def check_compatible(saved, config):
+    """A resumed run must have the shapes and sizes its checkpoint was made with."""
+    for key in ("env_id", "buffer_size"):
+        if key in saved and saved[key] != getattr(config, key):
+            raise UserError(f"--resume: the checkpoint was made with {key}={saved[key]!r}, "
+                            f"this run asks for {getattr(config, key)!r}")

@@ -7,8 +7,8 @@ import os
 import numpy as np
 
 from ddpg import atomic
-from ddpg.monitor import load_results
-from ddpg.run_dir import event_files
+from ddpg.outputs.events import read_event_scalars
+from ddpg.outputs.monitor import load_results
 
 EVAL_TAG = "Evaluation/mean_return"
 
@@ -51,29 +51,6 @@ def read_run(directory, label=None):
     return run
 
 
-def read_event_scalars(directory):
-    """{tag: {step: value}} from the event files of `directory` or tf_ddpg/ in it.
-
-    Later files win for a repeated step, which is what TensorBoard shows
-    after a resumed run.
-    """
-    from ddpg.compat import tf
-
-    scalars = {}
-    for folder in (os.path.join(directory, "tf_ddpg"), directory):
-        for path in event_files(folder):
-            try:
-                for event in tf.train.summary_iterator(path):
-                    for value in event.summary.value:
-                        if value.HasField("simple_value"):
-                            scalars.setdefault(value.tag, {})[event.step] = value.simple_value
-            except Exception:  # a truncated last record after a crash
-                continue
-        if scalars:
-            break
-    return scalars
-
-
 def rolling_mean(values, window):
     """Mean of the last `window` values at each point (shorter at the start)."""
     values = np.asarray(values, dtype=float)
@@ -97,8 +74,7 @@ def bootstrap_band(curves, confidence=0.95, resamples=1000, seed=0):
     return curves.mean(axis=0), low, high
 
 
-def plot_runs(directories, out, window=10, aggregate=False, title=None, size=(8, 5), dpi=100,
-              labels=None):
+def plot_runs(directories, out, window=10, aggregate=False, title=None, labels=None):
     """Write a learning-curve PNG of one or more runs to `out`; returns the runs."""
     import matplotlib
 
@@ -110,7 +86,7 @@ def plot_runs(directories, out, window=10, aggregate=False, title=None, size=(8,
     runs_with_data = [r for r in runs if len(r["returns"])]
     if not runs_with_data:
         raise ValueError("no episodes found in " + ", ".join(map(str, directories)))
-    fig, ax = plt.subplots(figsize=size, dpi=dpi)
+    fig, ax = plt.subplots(figsize=(8, 5), dpi=100)
     if aggregate and len(runs_with_data) > 1:
         length = min(len(r["returns"]) for r in runs_with_data)
         curves = [rolling_mean(r["returns"][:length], window) for r in runs_with_data]

@@ -1,0 +1,1 @@
+"""What a run leaves behind: Monitor files, evaluations, plots, GIFs and videos."""

@@ -1,0 +1,1 @@
+"""Running the algorithm: checks, the results folder, the session, checkpoints, the driver."""
