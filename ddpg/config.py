@@ -9,8 +9,11 @@ settings are refused before TensorFlow loads.
 import dataclasses
 import math
 
+from ddpg.core import noise as _noise
 from ddpg.core.noise import NOISE_TYPES
 from ddpg.errors import UserError
+
+HIDDEN_INITS = ("tflearn", "fan_in")
 
 
 def setting(default, help, constant=None, flag=None):
@@ -23,13 +26,18 @@ def setting(default, help, constant=None, flag=None):
 class TrainConfig:
     """One training run.  Defaults are the 2016 tutorial's, except where noted."""
 
-    # -- the task
+    # -- the task and the budget
     env_id: str = setting("Pendulum-v1", "Gymnasium environment id (any Box-action task)",
                           "ENV_NAME", "--env")
+    preset: str = setting("tutorial", "published settings to start from: tutorial, "
+                          "lillicrap2015 or fujimoto2018; explicit flags override them")
     max_episodes: int = setting(
         200, "total training episodes; a resumed run continues up to this many "
         "(the tutorial's 50000 would take hours: 200 swings the pendulum up in ~80 s)",
         "MAX_EPISODES")
+    total_steps: int = setting(
+        0, "total environment steps instead of episodes (0: use --max-episodes); "
+        "a resumed run continues up to this many")
     max_episode_len: int = setting(
         1000, "step limit per episode (the environment's own time limit may end it sooner)",
         "MAX_EP_STEPS")
@@ -41,6 +49,22 @@ class TrainConfig:
     buffer_size: int = setting(1000000, "replay buffer capacity (transitions)", "BUFFER_SIZE")
     minibatch_size: int = setting(64, "minibatch size", "MINIBATCH_SIZE")
     noise: str = setting("ou", "exploration noise: " + ", ".join(NOISE_TYPES), "NOISE")
+    ou_sigma: float = setting(_noise.OU_SIGMA, "Ornstein-Uhlenbeck sigma, in units of the half action range")
+    ou_theta: float = setting(_noise.OU_THETA, "Ornstein-Uhlenbeck mean reversion theta")
+    gaussian_sigma: float = setting(_noise.GAUSSIAN_SIGMA, "Gaussian noise sigma, in units of the half action range")
+    start_steps: int = setting(0, "uniform random actions for the first N steps, before the "
+                                  "policy acts")
+    learning_starts: int = setting(0, "no updates before N transitions are stored "
+                                      "(0: the tutorial's rule, once more than a minibatch)")
+    hidden_sizes: tuple = setting((400, 300), "hidden layer sizes of both networks, "
+                                              "e.g. 400,300")
+    critic_action_layer: int = setting(
+        2, "hidden layer where the critic receives the action: 2 (tutorial, Lillicrap et al.) "
+        "or 1 (Fujimoto et al.)")
+    critic_l2: float = setting(0.0, "critic L2 weight decay: adds l2/2 * sum of its squared "
+                                    "weights to the critic loss")
+    hidden_init: str = setting("tflearn", "hidden-layer init: tflearn (truncated normal, the "
+                                          "tutorial's) or fan_in (U[+-1/sqrt(fan-in)], the paper's)")
     random_seed: int = setting(1234, "seed for TF, NumPy and the environment", "RANDOM_SEED")
     # -- outputs
     render_env: bool = setting(
@@ -55,8 +79,10 @@ class TrainConfig:
     summary_dir: str = setting("./results/tf_ddpg",
                                "TensorBoard event files (default: <results-dir>/tf_ddpg)",
                                "SUMMARY_DIR")
-    eval_episodes: int = setting(10, "noise-free evaluation episodes after training (0: none)",
-                                 "EVAL_EPISODES")
+    eval_episodes: int = setting(10, "noise-free evaluation episodes, after training and at "
+                                     "each --eval-every (0: none)", "EVAL_EPISODES")
+    eval_every: int = setting(0, "evaluate every N environment steps during training, to "
+                                 "evaluations.json and TensorBoard (0: only at the end)")
     checkpoint_every: int = setting(
         10, "checkpoint every N episodes (0: only at the end and on a signal)",
         "CHECKPOINT_EVERY")
@@ -69,13 +95,107 @@ class TrainConfig:
     resume: bool = setting(False, "continue the run in the results folder from its latest "
                                   "checkpoint")
 
+    def __post_init__(self):
+        # JSON and the command line give lists or "400,300"; keep one form.
+        if isinstance(self.hidden_sizes, str):
+            self.hidden_sizes = parse_sizes(self.hidden_sizes)
+        self.hidden_sizes = tuple(self.hidden_sizes)
+
     def to_dict(self):
-        return dataclasses.asdict(self)
+        data = dataclasses.asdict(self)
+        data["hidden_sizes"] = list(self.hidden_sizes)
+        return data
+
+
+def parse_sizes(text):
+    try:
+        sizes = tuple(int(part) for part in str(text).split(",") if part.strip())
+    except ValueError:
+        raise UserError(f"--hidden-sizes must be comma-separated integers, got {text!r}") from None
+    return sizes
 
 
 DEFAULTS = TrainConfig()
 # Settings that say how to start, not what the run is: never taken from a checkpoint.
 RUN_ACTIONS = ("force", "resume")
+
+# Published settings.  Sources (section and table) are cited in the README.
+PRESETS = {
+    # The 2016 tutorial: the defaults above.
+    "tutorial": {},
+    # Lillicrap et al. 2015, section 7 (low-dimensional tasks).
+    "lillicrap2015": {
+        "actor_lr": 1e-4, "critic_lr": 1e-3, "critic_l2": 1e-2, "tau": 1e-3,
+        "minibatch_size": 64, "gamma": 0.99, "buffer_size": 1000000,
+        "noise": "ou", "ou_theta": 0.15, "ou_sigma": 0.2,
+        "hidden_sizes": (400, 300), "critic_action_layer": 2, "hidden_init": "fan_in",
+    },
+    # Fujimoto et al. 2018, section 6.1: the re-tuned "Our DDPG".
+    "fujimoto2018": {
+        "actor_lr": 1e-3, "critic_lr": 1e-3, "critic_l2": 0.0, "tau": 5e-3,
+        "minibatch_size": 100, "gamma": 0.99, "buffer_size": 1000000,
+        "noise": "gaussian", "gaussian_sigma": 0.1,
+        "hidden_sizes": (400, 300), "critic_action_layer": 1, "hidden_init": "fan_in",
+        "start_steps": 1000, "eval_every": 5000, "eval_episodes": 10,
+    },
+}
+# Task-specific values inside a preset, by the task's name without its version.
+PRESET_TASK_SETTINGS = {
+    "fujimoto2018": {"HalfCheetah": {"start_steps": 10000}, "Ant": {"start_steps": 10000}},
+}
+
+
+def task_name(env_id):
+    """'HalfCheetah-v5' -> 'HalfCheetah' (and 'gymnasium_robotics:X-v1' -> 'X')."""
+    return str(env_id).split(":")[-1].split("/")[-1].split("-v")[0]
+
+
+def preset_values(preset, env_id):
+    """{field: value} that `preset` sets for `env_id`; UserError for an unknown preset."""
+    if preset not in PRESETS:
+        raise UserError(f"--preset must be one of {', '.join(PRESETS)}, got {preset!r}")
+    values = dict(PRESETS[preset])
+    values.update(PRESET_TASK_SETTINGS.get(preset, {}).get(task_name(env_id), {}))
+    return values
+
+
+def resolve(preset=None, overrides=None, defaults=None):
+    """TrainConfig from defaults, then the preset's values, then explicit overrides.
+
+    `overrides` are the settings a user gave explicitly (flags, a sweep's
+    grid); they always win.  The preset is taken from `overrides`, then
+    `preset`, then the defaults.
+    """
+    values = dict(defaults or DEFAULTS.to_dict())
+    overrides = dict(overrides or {})
+    values["preset"] = overrides.get("preset") or preset or values["preset"]
+    env_id = overrides.get("env_id", values["env_id"])
+    values.update(preset_values(values["preset"], env_id))
+    values.update(overrides)
+    unknown = set(values) - {f.name for f in fields()}
+    if unknown:
+        raise UserError(f"unknown setting(s): {', '.join(sorted(unknown))}")
+    return TrainConfig(**values)
+
+
+def parse_value(name, text):
+    """A command-line string as the type of setting `name` (for --grid and the like)."""
+    field = {f.name: f for f in fields()}.get(name)
+    if field is None:
+        raise UserError(f"unknown setting {name!r}; settings are: "
+                        + ", ".join(f.name for f in fields()))
+    kind = field.type if isinstance(field.type, type) else type(field.default)
+    try:
+        if kind is bool:
+            lowered = str(text).strip().lower()
+            if lowered not in ("true", "false", "1", "0", "yes", "no", "on", "off"):
+                raise ValueError(text)
+            return lowered in ("true", "1", "yes", "on")
+        if kind is tuple:
+            return parse_sizes(text)
+        return kind(text)
+    except ValueError:
+        raise UserError(f"{flag_of(field)} needs a {kind.__name__}, got {text!r}") from None
 
 
 def fields():
@@ -128,6 +248,28 @@ def validate(config):
         raise UserError(f"--random-seed must be a non-negative integer, got {config.random_seed}")
     if not str(config.env_id).strip():
         raise UserError("--env must name an environment")
+    preset_values(config.preset, config.env_id)
+    for name in ("total_steps", "eval_every", "start_steps", "learning_starts"):
+        _non_negative_int(getattr(config, name), flag_of(_field(name)), "")
+    if not config.hidden_sizes or any(isinstance(n, bool) or not isinstance(n, int) or n <= 0
+                                      for n in config.hidden_sizes):
+        raise UserError(f"--hidden-sizes must be positive integers, got "
+                        f"{','.join(map(str, config.hidden_sizes)) or 'nothing'}")
+    if config.critic_action_layer not in range(1, len(config.hidden_sizes) + 1):
+        raise UserError(f"--critic-action-layer must be a hidden layer, 1 to "
+                        f"{len(config.hidden_sizes)}, got {config.critic_action_layer}")
+    for name in ("critic_l2", "ou_sigma", "ou_theta", "gaussian_sigma"):
+        value = getattr(config, name)
+        if isinstance(value, bool) or not isinstance(value, (int, float)) \
+                or not math.isfinite(value) or value < 0:
+            raise UserError(f"{flag_of(_field(name))} must be 0 or more, got {value}")
+    if config.hidden_init not in HIDDEN_INITS:
+        raise UserError(f"--hidden-init must be one of {', '.join(HIDDEN_INITS)}, "
+                        f"got {config.hidden_init!r}")
+
+
+def _field(name):
+    return next(f for f in fields() if f.name == name)
 
 
 def _positive_int(value, flag):

@@ -91,3 +91,15 @@ for _name, _cls in [("TargetReach-v0", TargetReachEnv), ("InfiniteBounds-v0", In
                     ("ExplodingReward-v0", ExplodingRewardEnv)]:
     if _name not in gym.registry:
         gym.register(id=_name, entry_point=_cls)
+
+
+class NoOpenGLEnv(TargetReachEnv):
+    """Claims rgb_array rendering, then fails as MuJoCo does on a machine without OpenGL."""
+
+    metadata = {"render_modes": ["rgb_array"], "render_fps": 30}
+
+    def render(self):
+        raise RuntimeError("an OpenGL platform library has not been loaded into this process")
+
+
+gym.register("NoOpenGL-v0", entry_point=NoOpenGLEnv, max_episode_steps=20)

@@ -16,7 +16,8 @@ from ddpg.core.noise import NOISE_TYPES
 
 # Folders that follow --results-dir unless given themselves.
 RESULTS_SUBFOLDERS = ("monitor_dir", "summary_dir")
-CHOICES = {"noise": NOISE_TYPES}
+CHOICES = {"noise": NOISE_TYPES, "preset": tuple(settings.PRESETS),
+           "hidden_init": settings.HIDDEN_INITS}
 
 
 def build_parser(defaults, prog):
@@ -37,10 +38,12 @@ def build_parser(defaults, prog):
                 parser.add_argument("--no-" + flag[2:], dest=field.name, action="store_false",
                                     default=None, help=f"do not {text[0].lower()}{text[1:]}")
             continue
-        kind = {"int": int, "float": float, "str": str}.get(getattr(field.type, "__name__",
-                                                                   field.type), str)
+        kind = {"int": int, "float": float, "str": str, "tuple": settings.parse_sizes}.get(
+            getattr(field.type, "__name__", field.type), str)
         shown = f"<results-dir>/{_relative_to_results(defaults, field.name)}" \
             if field.name in RESULTS_SUBFOLDERS else default
+        if isinstance(default, tuple):
+            shown = ",".join(map(str, default))
         parser.add_argument(flag, dest=field.name, type=kind, default=None,
                             choices=CHOICES.get(field.name), help=f"{text} (default: {shown})")
     return parser
@@ -60,18 +63,22 @@ def _relative_to_results(defaults, name):
 
 
 def config_from_args(args, defaults):
-    """TrainConfig from the defaults, then the checkpoint (on --resume), then flags."""
+    """TrainConfig from the defaults, the preset (or, on --resume, the checkpoint), then flags."""
     from ddpg.run.checkpoint import checkpoint_dir, latest_checkpoint, read_state
 
     given = {k: v for k, v in vars(args).items() if v is not None}
     base = dict(defaults)
     results_dir = given.get("results_dir", base["results_dir"])
+    saved = None
     if given.get("resume"):
         checkpoint = latest_checkpoint(checkpoint_dir(results_dir))
         if checkpoint is not None:
             saved = read_state(checkpoint).get("config", {})
             base.update({k: v for k, v in saved.items()
                          if k in base and k not in settings.RUN_ACTIONS})
+    if saved is None or "preset" in given:
+        base["preset"] = given.get("preset", base["preset"])
+        base.update(settings.preset_values(base["preset"], given.get("env_id", base["env_id"])))
     base.update(given)
     for name in RESULTS_SUBFOLDERS:
         if name not in given:

@@ -10,8 +10,8 @@ the critic step and the actor step inside one graph run.
 import numpy as np
 
 from ddpg.compat import tf, tflearn
+from ddpg.config import DEFAULTS
 
-HIDDEN_UNITS = (400, 300)
 # The DDPG paper's final-layer range: near-zero initial actions and Q values.
 FINAL_LAYER_INIT = 3e-3
 
@@ -109,46 +109,60 @@ def soft_update_ops(source_vars, target_vars, tau):
     ]
 
 
-def layer_initializers(layer_names, copy_from=None):
+def uniform_init(bound):
+    return tflearn.initializations.uniform(minval=-bound, maxval=bound)
+
+
+def layer_initializers(layer_names, fan_ins=None, copy_from=None):
     """{layer name: keyword arguments for tflearn.fully_connected}.
 
-    Hidden layers keep tflearn's default initialisation (the tutorial's);
-    the last layer draws from U[-3e-3, 3e-3].  With `copy_from` (another
-    network's variables), every layer instead starts as an exact copy of
-    the variables in the layer of the same name: how targets are made.
+    The last layer draws weights from U[-3e-3, 3e-3] (the DDPG paper's
+    choice).  Hidden layers keep tflearn's default, a truncated normal (the
+    tutorial's), unless `fan_ins` {layer: fan-in} is given: then weights and
+    biases draw from U[-1/sqrt(f), 1/sqrt(f)], the paper's rule.  With
+    `copy_from` (another network's variables), every layer instead starts as
+    an exact copy of the variables of the layer of the same name: how targets
+    are made.
     """
-    if copy_from is None:
-        inits = {name: {} for name in layer_names}
-        inits[layer_names[-1]] = {"weights_init": tflearn.initializations.uniform(
-            minval=-FINAL_LAYER_INIT, maxval=FINAL_LAYER_INIT)}
-        return inits
-    by_layer = {name: {} for name in layer_names}
-    for var in copy_from:
-        layer, kind = var.op.name.split("/")[-2:]
-        by_layer[layer]["weights_init" if kind == "W" else "bias_init"] = CopyInitializer(var)
-    return by_layer
+    if copy_from is not None:
+        by_layer = {name: {} for name in layer_names}
+        for var in copy_from:
+            layer, kind = var.op.name.split("/")[-2:]
+            by_layer[layer]["weights_init" if kind == "W" else "bias_init"] = CopyInitializer(var)
+        return by_layer
+    inits = {}
+    for name in layer_names[:-1]:
+        if fan_ins:
+            bound = 1.0 / np.sqrt(fan_ins[name])
+            inits[name] = {"weights_init": uniform_init(bound), "bias_init": uniform_init(bound)}
+        else:
+            inits[name] = {}
+    inits[layer_names[-1]] = {"weights_init": uniform_init(FINAL_LAYER_INIT)}
+    return inits
+
+
+def dense(net, units, name, init, reuse, activation="linear", bias=True):
+    return tflearn.fully_connected(net, units, activation=activation, bias=bias, scope=name,
+                                   reuse=reuse, **init.get(name, {}))
 
 
 # -- the actor -------------------------------------------------------------------
 
-ACTOR_LAYERS = ("fc1", "fc2", "out")
+def actor_layer_names(hidden_sizes):
+    return tuple(f"fc{i + 1}" for i in range(len(hidden_sizes))) + ("out",)
 
 
-def actor_layers(states, action_dim, scaling, copy_from=None, reuse=False):
-    """Build 400-ReLU -> 300-ReLU -> tanh(action_dim) on `states`, scaled to the bounds.
+def actor_layers(states, action_dim, scaling, hidden_sizes, init, reuse=False):
+    """ReLU layers of `hidden_sizes` (400-300), then tanh(action_dim) scaled to the bounds.
 
     Call inside the variable scope that should own the weights.  With
     `reuse=True` the existing weights are read again, at the point of the
-    graph where this is called.  `copy_from` (another actor's variables)
-    makes a target network whose initial weights equal those.
+    graph where this is called.  `init` is what layer_initializers gave.
     """
-    init = layer_initializers(ACTOR_LAYERS, copy_from)
-    net = tflearn.fully_connected(states, HIDDEN_UNITS[0], activation="relu",
-                                  scope="fc1", reuse=reuse, **init["fc1"])
-    net = tflearn.fully_connected(net, HIDDEN_UNITS[1], activation="relu",
-                                  scope="fc2", reuse=reuse, **init["fc2"])
-    out = tflearn.fully_connected(net, action_dim, activation="tanh",
-                                  scope="out", reuse=reuse, **init["out"])
+    net = states
+    for i, units in enumerate(hidden_sizes):
+        net = dense(net, units, f"fc{i + 1}", init, reuse, activation="relu")
+    out = dense(net, action_dim, "out", init, reuse, activation="tanh")
     return scaling.center + scaling.half_range * out
 
 
@@ -164,7 +178,8 @@ class ActorNetwork:
     scope = "actor"
     target_scope = "target_actor"
 
-    def __init__(self, sess, state_dim, action_dim, action_bound, learning_rate, tau):
+    def __init__(self, sess, state_dim, action_dim, action_bound, learning_rate, tau,
+                 hidden_sizes=DEFAULTS.hidden_sizes, hidden_init=DEFAULTS.hidden_init):
         self.sess = sess
         self.s_dim = int(state_dim)
         self.a_dim = int(action_dim)
@@ -172,16 +187,22 @@ class ActorNetwork:
         self.action_bound = self.scaling.half_range
         self.learning_rate = learning_rate
         self.tau = tau
+        self.hidden_sizes = tuple(hidden_sizes)
+        names = actor_layer_names(self.hidden_sizes)
+        fan_ins = dict(zip(names, (self.s_dim,) + self.hidden_sizes))
+        init = layer_initializers(names, fan_ins if hidden_init == "fan_in" else None)
 
         with tf.variable_scope(self.scope):
             self.inputs = tflearn.input_data(shape=[None, self.s_dim], name="state")
-            self.scaled_out = actor_layers(self.inputs, self.a_dim, self.scaling)
+            self.scaled_out = actor_layers(self.inputs, self.a_dim, self.scaling,
+                                           self.hidden_sizes, init)
         self.network_params = scope_variables(self.scope)
 
         with tf.variable_scope(self.target_scope):
             self.target_inputs = tflearn.input_data(shape=[None, self.s_dim], name="state")
             self.target_scaled_out = actor_layers(
-                self.target_inputs, self.a_dim, self.scaling, copy_from=self.network_params)
+                self.target_inputs, self.a_dim, self.scaling, self.hidden_sizes,
+                layer_initializers(names, copy_from=self.network_params))
         self.target_network_params = scope_variables(self.target_scope)
 
         with tf.name_scope(self.scope + "_update_target"):
@@ -221,11 +242,13 @@ class ActorNetwork:
     def forward(self, states):
         """The online network applied to another tensor (fresh weight reads)."""
         with tf.variable_scope(self.scope, reuse=True):
-            return actor_layers(states, self.a_dim, self.scaling, reuse=True)
+            return actor_layers(states, self.a_dim, self.scaling, self.hidden_sizes, {},
+                                reuse=True)
 
     def forward_target(self, states):
         with tf.variable_scope(self.target_scope, reuse=True):
-            return actor_layers(states, self.a_dim, self.scaling, reuse=True)
+            return actor_layers(states, self.a_dim, self.scaling, self.hidden_sizes, {},
+                                reuse=True)
 
     def act(self, state):
         """One action for one observation (flattened), as a 1-D array."""
@@ -234,26 +257,48 @@ class ActorNetwork:
 
 # -- the critic ------------------------------------------------------------------
 
-CRITIC_LAYERS = ("fc1", "fc2_state", "fc2_action", "out")
+def critic_layer_names(hidden_sizes, action_layer):
+    names = []
+    for i in range(1, len(hidden_sizes) + 1):
+        names += [f"fc{i}_state", f"fc{i}_action"] if i == action_layer > 1 else [f"fc{i}"]
+    return tuple(names) + ("out",)
 
 
-def critic_layers(states, actions, copy_from=None, reuse=False):
-    """Q(s, a): 400-ReLU on s; the action joins at the 300-unit layer.
+def critic_fan_ins(state_dim, action_dim, hidden_sizes, action_layer):
+    """{layer: fan-in}; a layer split in state and action paths counts both inputs."""
+    fan_ins, previous = {}, state_dim
+    for i, units in enumerate(hidden_sizes, start=1):
+        if i == action_layer == 1:
+            fan_ins["fc1"] = state_dim + action_dim
+        elif i == action_layer:
+            fan_ins[f"fc{i}_state"] = fan_ins[f"fc{i}_action"] = previous + action_dim
+        else:
+            fan_ins[f"fc{i}"] = previous
+        previous = units
+    return fan_ins
 
-    The second layer is ReLU(h1 W1 + a W2 + b).  The tutorial built it from
-    two full layers and dropped one bias, leaving an untrained variable; here
-    the state path simply has no bias.  `reuse` and `copy_from` work as in
+
+def critic_layers(states, actions, hidden_sizes, action_layer, init, reuse=False):
+    """Q(s, a): ReLU layers of `hidden_sizes`; the action joins at layer `action_layer`.
+
+    With the action at layer 2 (the tutorial and Lillicrap et al.) that
+    layer is ReLU(h1 W1 + a W2 + b).  The tutorial built it from two full
+    layers and dropped one bias, leaving an untrained variable; here the
+    state path simply has no bias.  With the action at layer 1 (Fujimoto et
+    al.), the first layer reads [s, a].  `reuse` and `init` work as in
     actor_layers.
     """
-    init = layer_initializers(CRITIC_LAYERS, copy_from)
-    net = tflearn.fully_connected(states, HIDDEN_UNITS[0], activation="relu",
-                                  scope="fc1", reuse=reuse, **init["fc1"])
-    from_state = tflearn.fully_connected(net, HIDDEN_UNITS[1], bias=False,
-                                         scope="fc2_state", reuse=reuse, **init["fc2_state"])
-    from_action = tflearn.fully_connected(actions, HIDDEN_UNITS[1],
-                                          scope="fc2_action", reuse=reuse, **init["fc2_action"])
-    net = tflearn.activation(from_state + from_action, activation="relu")
-    return tflearn.fully_connected(net, 1, scope="out", reuse=reuse, **init["out"])
+    net = states
+    for i, units in enumerate(hidden_sizes, start=1):
+        if i == action_layer == 1:
+            net = dense(tf.concat([states, actions], axis=1), units, "fc1", init, reuse, "relu")
+        elif i == action_layer:
+            from_state = dense(net, units, f"fc{i}_state", init, reuse, bias=False)
+            from_action = dense(actions, units, f"fc{i}_action", init, reuse)
+            net = tflearn.activation(from_state + from_action, activation="relu")
+        else:
+            net = dense(net, units, f"fc{i}", init, reuse, activation="relu")
+    return dense(net, 1, "out", init, reuse)
 
 
 class CriticNetwork:
@@ -261,31 +306,43 @@ class CriticNetwork:
 
     `num_actor_vars` is accepted for compatibility with the 2016 signature,
     which used it to slice the global variable list; variables are found by
-    scope here, so it is only recorded.
+    scope here, so it is only recorded.  `l2` adds l2/2 * the sum of every
+    critic variable squared to the loss: weight decay of rate l2, as
+    Lillicrap et al. used (1e-2).
     """
 
     scope = "critic"
     target_scope = "target_critic"
 
-    def __init__(self, sess, state_dim, action_dim, learning_rate, tau, num_actor_vars=None):
+    def __init__(self, sess, state_dim, action_dim, learning_rate, tau, num_actor_vars=None,
+                 hidden_sizes=DEFAULTS.hidden_sizes, action_layer=DEFAULTS.critic_action_layer,
+                 l2=DEFAULTS.critic_l2, hidden_init=DEFAULTS.hidden_init):
         self.sess = sess
         self.s_dim = int(state_dim)
         self.a_dim = int(action_dim)
         self.learning_rate = learning_rate
         self.tau = tau
         self.num_actor_vars = num_actor_vars
+        self.hidden_sizes = tuple(hidden_sizes)
+        self.action_layer = int(action_layer)
+        self.l2 = float(l2)
+        names = critic_layer_names(self.hidden_sizes, self.action_layer)
+        fan_ins = critic_fan_ins(self.s_dim, self.a_dim, self.hidden_sizes, self.action_layer)
+        init = layer_initializers(names, fan_ins if hidden_init == "fan_in" else None)
 
         with tf.variable_scope(self.scope):
             self.inputs = tflearn.input_data(shape=[None, self.s_dim], name="state")
             self.action = tflearn.input_data(shape=[None, self.a_dim], name="action")
-            self.out = critic_layers(self.inputs, self.action)
+            self.out = critic_layers(self.inputs, self.action, self.hidden_sizes,
+                                     self.action_layer, init)
         self.network_params = scope_variables(self.scope)
 
         with tf.variable_scope(self.target_scope):
             self.target_inputs = tflearn.input_data(shape=[None, self.s_dim], name="state")
             self.target_action = tflearn.input_data(shape=[None, self.a_dim], name="action")
-            self.target_out = critic_layers(self.target_inputs, self.target_action,
-                                            copy_from=self.network_params)
+            self.target_out = critic_layers(
+                self.target_inputs, self.target_action, self.hidden_sizes, self.action_layer,
+                layer_initializers(names, copy_from=self.network_params))
         self.target_network_params = scope_variables(self.target_scope)
 
         with tf.name_scope(self.scope + "_update_target"):
@@ -294,7 +351,8 @@ class CriticNetwork:
 
         with tf.name_scope(self.scope + "_train"):
             self.predicted_q_value = tf.placeholder(tf.float32, [None, 1], name="y")
-            self.loss = tflearn.mean_square(self.predicted_q_value, self.out)
+            self.loss = tflearn.mean_square(self.predicted_q_value, self.out) \
+                + self.weight_decay()
             self.optimizer = tf.train.AdamOptimizer(self.learning_rate)
             self.optimize = self.optimizer.minimize(self.loss, var_list=self.network_params)
             # dQ/da for every sample: the actor's training signal.
@@ -320,11 +378,19 @@ class CriticNetwork:
     def update_target_network(self):
         self.sess.run(self.update_target_network_params)
 
+    def weight_decay(self):
+        """l2/2 * sum of squares of the critic's variables (0 when l2 is 0): fresh reads."""
+        if not self.l2:
+            return tf.constant(0.0)
+        return self.l2 * tf.add_n([tf.nn.l2_loss(v) for v in self.network_params])
+
     def forward(self, states, actions):
         """The online critic on other tensors, reading its weights afresh."""
         with tf.variable_scope(self.scope, reuse=True):
-            return critic_layers(states, actions, reuse=True)
+            return critic_layers(states, actions, self.hidden_sizes, self.action_layer, {},
+                                 reuse=True)
 
     def forward_target(self, states, actions):
         with tf.variable_scope(self.target_scope, reuse=True):
-            return critic_layers(states, actions, reuse=True)
+            return critic_layers(states, actions, self.hidden_sizes, self.action_layer, {},
+                                 reuse=True)

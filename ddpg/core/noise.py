@@ -8,6 +8,11 @@ seeded run is repeatable and a checkpoint can save and restore it.
 import numpy as np
 
 NOISE_TYPES = ("ou", "gaussian", "decay", "none")
+# The tutorial's Ornstein-Uhlenbeck process and the common Gaussian sigma.
+OU_SIGMA = 0.3
+OU_THETA = 0.15
+OU_DT = 1e-2
+GAUSSIAN_SIGMA = 0.1
 
 
 class ActionNoise:
@@ -37,7 +42,7 @@ class OrnsteinUhlenbeckActionNoise(ActionNoise):
     each episode.
     """
 
-    def __init__(self, mu, sigma=0.3, theta=0.15, dt=1e-2, x0=None, seed=None):
+    def __init__(self, mu, sigma=OU_SIGMA, theta=OU_THETA, dt=OU_DT, x0=None, seed=None):
         mu = np.atleast_1d(np.asarray(mu, dtype=np.float64))
         super().__init__(mu.shape[0], seed)
         self.mu = mu
@@ -71,7 +76,7 @@ class OrnsteinUhlenbeckActionNoise(ActionNoise):
 class GaussianActionNoise(ActionNoise):
     """Independent N(mu, sigma^2) per step; what TD3 and many baselines use."""
 
-    def __init__(self, mu, sigma=0.1, seed=None):
+    def __init__(self, mu, sigma=GAUSSIAN_SIGMA, seed=None):
         mu = np.atleast_1d(np.asarray(mu, dtype=np.float64))
         super().__init__(mu.shape[0], seed)
         self.mu = mu
@@ -116,13 +121,15 @@ class NoActionNoise(ActionNoise):
         return np.zeros(self.action_dim)
 
 
-def make_noise(kind, action_dim, seed=None, sigma=None):
-    """Build one of NOISE_TYPES with the paper's defaults."""
+def make_noise(kind, action_dim, seed=None, sigma=None, theta=OU_THETA):
+    """Build one of NOISE_TYPES; `sigma` defaults to the kind's usual value."""
     zeros = np.zeros(action_dim)
     if kind == "ou":
-        return OrnsteinUhlenbeckActionNoise(zeros, sigma=0.3 if sigma is None else sigma, seed=seed)
+        return OrnsteinUhlenbeckActionNoise(zeros, sigma=OU_SIGMA if sigma is None else sigma,
+                                            theta=theta, seed=seed)
     if kind == "gaussian":
-        return GaussianActionNoise(zeros, sigma=0.1 if sigma is None else sigma, seed=seed)
+        return GaussianActionNoise(zeros, sigma=GAUSSIAN_SIGMA if sigma is None else sigma,
+                                   seed=seed)
     if kind == "decay":
         return DecayingActionNoise(action_dim, seed=seed)
     if kind == "none":

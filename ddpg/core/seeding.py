@@ -8,6 +8,7 @@ import numpy as np
 
 _TRAIN_STREAM = 0
 _EVAL_STREAM = 1
+_RANDOM_ACTION_STREAM = 2
 
 
 def _derive(base_seed, stream, index):
@@ -23,6 +24,16 @@ def episode_seed(base_seed, episode):
 def evaluation_seeds(base_seed, count):
     """Reset seeds of `count` evaluation episodes (odd)."""
     return [_derive(base_seed, _EVAL_STREAM, i) | 1 for i in range(int(count))]
+
+
+def random_action_rng(base_seed, episode):
+    """Generator of the uniform start-up actions of training episode `episode`.
+
+    One per episode, derived from the run seed, so a run resumed at an
+    episode boundary draws what an uninterrupted run would have drawn.
+    """
+    return np.random.default_rng(np.random.SeedSequence(
+        [int(base_seed) % (2 ** 63), _RANDOM_ACTION_STREAM, int(episode)]))
 
 
 def component_seed(base_seed, name):

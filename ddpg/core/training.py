@@ -16,7 +16,7 @@ from ddpg.compat import tf
 from ddpg.config import DEFAULTS
 from ddpg.core.noise import make_noise
 from ddpg.core.replay_buffer import ReplayBuffer
-from ddpg.core.seeding import component_seed, episode_seed
+from ddpg.core.seeding import component_seed, episode_seed, random_action_rng
 from ddpg.core.update import FusedUpdate, TutorialUpdate
 from ddpg.errors import NonFiniteLossError
 
@@ -33,6 +33,7 @@ class TrainingState:
     total_updates: int = 0
     episode_rewards: list = dataclasses.field(default_factory=list)
     interrupted: bool = False
+    seconds: float = 0.0  # training wall time, kept by the driver across resumes
 
     def to_dict(self):
         return dataclasses.asdict(self)
@@ -63,36 +64,62 @@ def format_episode(record):
             f"| Qmax: {record.qmax:.4f}")
 
 
-def seeded_exploration(noise, action_dim, buffer_size, random_seed):
+def seeded_exploration(noise, action_dim, buffer_size, random_seed, sigma=None,
+                       theta=DEFAULTS.ou_theta):
     """(noise, replay buffer), each with its own seed derived from the run's.
 
     Separate streams keep a resumed run exact: restoring one generator's
     state never shifts another's.
     """
-    return (make_noise(noise, action_dim, seed=component_seed(random_seed, "noise")),
+    return (make_noise(noise, action_dim, seed=component_seed(random_seed, "noise"),
+                       sigma=sigma, theta=theta),
             ReplayBuffer(buffer_size, component_seed(random_seed, "buffer")))
+
+
+@dataclasses.dataclass
+class Budget:
+    """When training ends and when learning begins (settings of core/training)."""
+
+    max_episodes: int = DEFAULTS.max_episodes
+    total_steps: int = DEFAULTS.total_steps  # > 0: count steps, not episodes
+    start_steps: int = DEFAULTS.start_steps  # uniform random actions before the policy acts
+    learning_starts: int = DEFAULTS.learning_starts  # fewest stored transitions to learn from
+
+    def done(self, state):
+        if self.total_steps:
+            return state.total_steps >= self.total_steps
+        return state.episode >= self.max_episodes
+
+    def steps_left(self, state):
+        return self.total_steps - state.total_steps if self.total_steps else None
 
 
 def train(sess, env, actor, critic, actor_noise=None, *, max_episodes=DEFAULTS.max_episodes,
           max_episode_len=DEFAULTS.max_episode_len, minibatch_size=DEFAULTS.minibatch_size,
           buffer_size=DEFAULTS.buffer_size, gamma=DEFAULTS.gamma,
-          random_seed=DEFAULTS.random_seed, summary_dir=None, writer=None, replay_buffer=None,
-          fused=True, state=None, initialize=True, on_episode_end=None, stop_requested=None,
-          log=print):
-    """Train `actor` and `critic` on `env` until `max_episodes` episodes in total.
+          random_seed=DEFAULTS.random_seed, total_steps=DEFAULTS.total_steps,
+          start_steps=DEFAULTS.start_steps, learning_starts=DEFAULTS.learning_starts,
+          eval_every=DEFAULTS.eval_every, on_eval=None, summary_dir=None, writer=None,
+          replay_buffer=None, fused=True, state=None, initialize=True, on_episode_end=None,
+          stop_requested=None, log=print):
+    """Train `actor` and `critic` on `env` for `max_episodes` episodes (or `total_steps` steps).
 
-    Learning starts once the buffer holds more than `minibatch_size`
-    transitions; then every step does one critic update, one actor update
-    and one soft update of both targets.  Terminal flags stored are
-    Gymnasium's `terminated`, so time-limit truncations still bootstrap.
+    The first `start_steps` actions are uniform over the action bounds, the
+    policy unasked.  Learning starts once the buffer holds more than
+    `minibatch_size` transitions and at least `learning_starts`; then every
+    step does one critic update, one actor update and one soft update of
+    both targets.  Terminal flags stored are Gymnasium's `terminated`, so
+    time-limit truncations still bootstrap.
 
-    `state` continues an earlier run (its episode counter is the global
-    episode number).  `on_episode_end(record, state)` runs after each
-    episode (checkpoints hook in there); `stop_requested()` is polled each
-    step and ends the run early, leaving `state.interrupted` set.  Returns
-    the TrainingState.
+    `state` continues an earlier run (its counters are the global ones, and
+    the budgets are totals).  `on_eval(steps)` runs every `eval_every`
+    environment steps, `on_episode_end(record, state)` after each episode
+    (checkpoints hook in there); `stop_requested()` is polled each step and
+    ends the run early, leaving `state.interrupted` set.  Returns the
+    TrainingState.
     """
     state = state or TrainingState()
+    budget = Budget(max_episodes, total_steps, start_steps, learning_starts)
     default_noise, default_buffer = seeded_exploration(DEFAULTS.noise, actor.a_dim, buffer_size,
                                                        random_seed)
     actor_noise = actor_noise or default_noise
@@ -106,16 +133,13 @@ def train(sess, env, actor, critic, actor_noise=None, *, max_episodes=DEFAULTS.m
     if own_writer:
         writer = summary_writer(summary_dir, sess.graph)
 
-    scaling = actor.scaling
-    low, high, half_range = scaling.low, scaling.high, scaling.half_range
-    s_dim = actor.s_dim
     stop_requested = stop_requested or (lambda: False)
+    hooks = _StepHooks(stop_requested, eval_every if on_eval else 0, on_eval)
 
     try:
-        while state.episode < max_episodes and not state.interrupted:
-            record = _run_episode(env, actor, actor_noise, replay_buffer, update, state,
-                                  max_episode_len, minibatch_size, random_seed, s_dim,
-                                  low, high, half_range, stop_requested)
+        while not budget.done(state) and not state.interrupted:
+            record = _run_episode(env, actor, actor_noise, replay_buffer, update, state, budget,
+                                  max_episode_len, minibatch_size, random_seed, hooks)
             if record is None:  # stopped mid-episode
                 state.interrupted = True
                 break
@@ -137,31 +161,54 @@ def train(sess, env, actor, critic, actor_noise=None, *, max_episodes=DEFAULTS.m
     return state
 
 
-def _run_episode(env, actor, noise, buffer, update, state, max_episode_len, minibatch_size,
-                 random_seed, s_dim, low, high, half_range, stop_requested):
+@dataclasses.dataclass
+class _StepHooks:
+    """What the loop asks or calls between steps (plumbing, not the algorithm)."""
+
+    stop_requested: object
+    eval_every: int = 0
+    on_eval: object = None
+
+    def after_step(self, steps_so_far):
+        if self.eval_every and steps_so_far % self.eval_every == 0:
+            self.on_eval(steps_so_far)
+
+
+def _run_episode(env, actor, noise, buffer, update, state, budget, max_episode_len,
+                 minibatch_size, random_seed, hooks):
     """One episode; None when stopped before it finished."""
     episode = state.episode
     started = time.perf_counter()
+    s_dim = actor.s_dim
+    low, high, half_range = actor.scaling.low, actor.scaling.high, actor.scaling.half_range
     obs, _ = env.reset(seed=episode_seed(random_seed, episode))
     s = np.asarray(obs, dtype=np.float32).reshape(s_dim)
     noise.reset(episode)
+    uniform = random_action_rng(random_seed, episode)
+    learn_from = max(budget.learning_starts, minibatch_size + 1)
+    steps_left = budget.steps_left(state)
+    limit = max_episode_len if steps_left is None else min(max_episode_len, steps_left)
     ep_reward = 0.0
     qmax_sum = critic_loss_sum = actor_loss_sum = 0.0
     updates = 0
     greedy = None  # mu(s) for the current s, when the last update computed it
     steps = 0
-    for steps in range(1, max_episode_len + 1):
-        if stop_requested():
+    for steps in range(1, limit + 1):
+        if hooks.stop_requested():
             return None
-        # [DDPG] act: mu(s) plus exploration noise, scaled per dimension, clipped
-        if greedy is None:
-            greedy = actor.predict(s.reshape(1, s_dim))[0]
-        action = np.clip(greedy + noise() * half_range, low, high).astype(np.float32)
+        if state.total_steps + steps <= budget.start_steps:
+            # [DDPG] act, first steps: uniform over the bounds, the policy unasked
+            action = uniform.uniform(low, high).astype(np.float32)
+        else:
+            # [DDPG] act: mu(s) plus exploration noise, scaled per dimension, clipped
+            if greedy is None:
+                greedy = actor.predict(s.reshape(1, s_dim))[0]
+            action = np.clip(greedy + noise() * half_range, low, high).astype(np.float32)
         obs2, reward, terminated, truncated, _ = env.step(action)
         s2 = np.asarray(obs2, dtype=np.float32).reshape(s_dim)
         # [DDPG] store: `terminated` only, so a time-limit cut still bootstraps
         buffer.add(s, action, reward, terminated, s2)
-        if buffer.size() > minibatch_size:
+        if buffer.size() >= learn_from:
             # [DDPG] learn: critic, actor and both soft updates on one minibatch
             greedy, stats = update.run(buffer.sample_rows(minibatch_size), s2)
             # -- plumbing: divergence check and episode statistics
@@ -177,10 +224,11 @@ def _run_episode(env, actor, noise, buffer, update, state, max_episode_len, mini
             greedy = None
         ep_reward += float(reward)
         s = s2
+        hooks.after_step(state.total_steps + steps)
         if terminated or truncated:
             break
     else:
-        _end_episode(env)  # cut by max_episode_len: let a Monitor record it now
+        _end_episode(env)  # cut by max_episode_len or the step budget: record it now
     state.total_steps += steps
     state.total_updates += updates
     per_update = 1.0 / updates if updates else 0.0

@@ -114,7 +114,7 @@ class FusedUpdate:
                 self.y = y = tf.stop_gradient(r + self.gamma * (1.0 - t) * target_q)
                 # [DDPG 2] critic step
                 q = critic.forward(s, a)
-                critic_loss = tf.reduce_mean(tf.square(y - q))
+                critic_loss = tf.reduce_mean(tf.square(y - q)) + critic.weight_decay()
                 critic_grads = tf.gradients(critic_loss, critic.network_params)
                 critic_step = critic.optimizer.apply_gradients(
                     zip(critic_grads, critic.network_params))

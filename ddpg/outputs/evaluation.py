@@ -1,4 +1,5 @@
 """Deterministic evaluation of a trained policy on fixed, held-out seeds."""
+import json
 import math
 import time
 
@@ -71,3 +72,41 @@ def format_evaluation(result):
 def write_evaluation(path, result, **extra):
     """evaluation.json, atomically; `extra` adds keys such as the checkpoint."""
     atomic.write_json(path, dict(result, **extra))
+
+
+class EvaluationLog:
+    """evaluations.json: every periodic evaluation of a run, kept across resume.
+
+    Rewritten atomically after each point.  On resume, points taken after
+    the checkpoint being resumed from are dropped: the resumed run takes
+    them again, with the same weights, so the file ends as an uninterrupted
+    run's would.
+    """
+
+    def __init__(self, path, env_id, resume_at_steps=None):
+        self.path = path
+        self.env_id = env_id
+        self.points = []
+        if resume_at_steps is not None:
+            self.points = [p for p in read_evaluations(path) if p["steps"] <= resume_at_steps]
+
+    def append(self, point):
+        self.points.append(point)
+        atomic.write_json(self.path, {"env_id": self.env_id, "evaluations": self.points})
+
+
+def read_evaluations(path):
+    """The points of an evaluations.json ([] when there is none)."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return json.load(handle).get("evaluations", [])
+    except FileNotFoundError:
+        return []
+
+
+def evaluation_point(result, steps, episode, wall_seconds):
+    """One line of evaluations.json from an `evaluate` result."""
+    return {"steps": int(steps), "episode": int(episode), "mean": result["mean_return"],
+            "std": result["std_return"], "returns": result["returns"],
+            "wall_seconds": round(float(wall_seconds), 3),
+            "steps_per_s": round(steps / wall_seconds, 1) if wall_seconds > 0 else None}

@@ -3,7 +3,7 @@ import numpy as np
 
 from ddpg.atomic import atomic_path
 from ddpg.core.seeding import evaluation_seeds
-from ddpg.errors import UserError
+from ddpg.errors import first_line
 from ddpg.outputs.evaluation import greedy_policy, run_policy_episode
 
 # GIFs of a whole episode get large; 256 pixels a side keep one under a few MB.
@@ -76,8 +76,9 @@ def record_gif(env_id, actor, path, random_seed, max_episode_len):
     """Write `path`; returns it, or None when the environment cannot render."""
     try:
         frames, _, fps = record_frames(env_id, actor, random_seed, max_episode_len)
-    except (UserError, ImportError, RuntimeError) as exc:
-        print(f"GIF skipped: {exc}")
+    except Exception as exc:  # no OpenGL (MuJoCo without EGL/OSMesa), no renderer: go on
+        print(f"GIF skipped: {env_id} cannot render here ({type(exc).__name__}: "
+              f"{first_line(exc)})")
         return None
     if not frames:
         return None

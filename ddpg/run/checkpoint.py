@@ -180,7 +180,8 @@ def load_actor(checkpoint, env):
     sess = make_session(seed=config.get("random_seed", 0))
     state_dim, action_dim = dims(env)
     actor = ActorNetwork(sess, state_dim, action_dim, env.action_space,
-                         config.get("actor_lr", 1e-4), config.get("tau", 1e-3))
+                         config.get("actor_lr", 1e-4), config.get("tau", 1e-3),
+                         hidden_sizes=config.get("hidden_sizes", (400, 300)))
     variables = actor.network_params + actor.target_network_params
     saver = tf.train.Saver(var_list=variables)
     try:

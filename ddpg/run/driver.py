@@ -17,20 +17,25 @@ from ddpg.core.training import (
     summary_writer,
     train,
 )
-from ddpg.outputs.evaluation import evaluate, format_evaluation, write_evaluation
+from ddpg.outputs.evaluation import (EvaluationLog, evaluate, evaluation_point,
+                                     format_evaluation, write_evaluation)
 from ddpg.outputs.monitor import Monitor, truncate_results
-from ddpg.run.checkpoint import Checkpointer
-from ddpg.run.envs import dims
+from ddpg.outputs.progress import Progress
+from ddpg.run.checkpoint import Checkpointer, latest_checkpoint
+from ddpg.run.envs import dims, make_env
 from ddpg.run.folder import clear_run, prepare
 from ddpg.run.session import gpu_available, make_session
 from ddpg.run.signals import StopSignals
 
 
-def run_training(config, prepared=None, log=print):
+def run_training(config, prepared=None, log=print, on_evaluation=None):
     """Train, checkpoint, evaluate and write the run's files; returns an exit code.
 
     `prepared` is what folder.prepare(config) returned, when the caller
     already ran the checks (the CLI does, before importing TensorFlow).
+    `on_evaluation(point, checkpoint)` is called after each periodic
+    evaluation with its evaluations.json entry and the newest checkpoint
+    folder (a sweep reports both to Ray Tune).
     """
     paths, env, resume_from = prepared or prepare(config)
     log(f"TensorFlow version: {tf.VERSION if hasattr(tf, 'VERSION') else tf.version.VERSION}")
@@ -44,11 +49,17 @@ def run_training(config, prepared=None, log=print):
     tf.reset_default_graph()
     sess = make_session(threads=config.threads or None, seed=config.random_seed)
     state_dim, action_dim = dims(env)
-    actor = ActorNetwork(sess, state_dim, action_dim, env.action_space, config.actor_lr, config.tau)
+    actor = ActorNetwork(sess, state_dim, action_dim, env.action_space, config.actor_lr,
+                         config.tau, hidden_sizes=config.hidden_sizes,
+                         hidden_init=config.hidden_init)
     critic = CriticNetwork(sess, state_dim, action_dim, config.critic_lr, config.tau,
-                           actor.get_num_trainable_vars())
-    noise, replay_buffer = seeded_exploration(config.noise, action_dim, config.buffer_size,
-                                              config.random_seed)
+                           actor.get_num_trainable_vars(), hidden_sizes=config.hidden_sizes,
+                           action_layer=config.critic_action_layer, l2=config.critic_l2,
+                           hidden_init=config.hidden_init)
+    noise, replay_buffer = seeded_exploration(
+        config.noise, action_dim, config.buffer_size, config.random_seed,
+        sigma=config.gaussian_sigma if config.noise == "gaussian" else config.ou_sigma,
+        theta=config.ou_theta)
     checkpointer = Checkpointer(sess, paths.checkpoint_dir)
 
     state = TrainingState()
@@ -77,7 +88,29 @@ def run_training(config, prepared=None, log=print):
         writer.add_session_log(tf.SessionLog(status=tf.SessionLog.START), state.episode)
     writer.add_summary(sess.run(settings_summary(config)), state.episode)
 
+    evaluations = EvaluationLog(paths.evaluations_json, config.env_id,
+                                resume_at_steps=state.total_steps if resume_from else None)
+    eval_env = make_env(config.env_id) if config.eval_every and config.eval_episodes else None
+    progress = Progress(config.total_steps, config.max_episodes, state.total_steps,
+                        state.episode, log=log)
+    started = time.perf_counter()
+    seconds_before = state.seconds
+
+    def wall_seconds():
+        return seconds_before + time.perf_counter() - started
+
+    def on_eval(steps):
+        result = evaluate(eval_env, actor, config.eval_episodes, config.random_seed,
+                          config.max_episode_len, env_id=config.env_id)
+        point = evaluation_point(result, steps, state.episode, wall_seconds())
+        evaluations.append(point)
+        writer.add_summary(scalar_summary({"Evaluation/mean_return": point["mean"]}), steps)
+        progress.evaluated(point["mean"])
+        if on_evaluation is not None:
+            on_evaluation(point, latest_checkpoint(paths.checkpoint_dir))
+
     def save(tag):
+        state.seconds = wall_seconds()
         snapshot = {
             "training": state.to_dict(),
             "noise": noise.get_state(),
@@ -90,17 +123,21 @@ def run_training(config, prepared=None, log=print):
     def on_episode_end(record, current):
         if config.checkpoint_every and current.episode % config.checkpoint_every == 0:
             save("periodic")
+        progress.update(current.total_steps, current.episode)
 
-    started = time.perf_counter()
     try:
         with StopSignals() as stop:
             state = train(sess, env, actor, critic, noise, max_episodes=config.max_episodes,
-                          max_episode_len=config.max_episode_len,
+                          total_steps=config.total_steps, max_episode_len=config.max_episode_len,
                           minibatch_size=config.minibatch_size, gamma=config.gamma,
-                          random_seed=config.random_seed, writer=writer,
+                          random_seed=config.random_seed, start_steps=config.start_steps,
+                          learning_starts=config.learning_starts, eval_every=config.eval_every,
+                          on_eval=on_eval if eval_env else None, writer=writer,
                           replay_buffer=replay_buffer, state=state, initialize=False,
-                          on_episode_end=on_episode_end, stop_requested=stop.requested, log=log)
+                          on_episode_end=on_episode_end, stop_requested=stop.requested,
+                          log=progress.write)
             path = save("interrupted" if state.interrupted else "final")
+        progress.close()
         train_seconds = time.perf_counter() - started
         if state.interrupted:
             log(f"Stopped by signal {stop.received}; checkpoint written to {path}")
@@ -109,8 +146,11 @@ def run_training(config, prepared=None, log=print):
             f"({state.total_steps / max(train_seconds, 1e-9):.0f} steps/s); checkpoint {path}")
         finish(config, paths, env, actor, writer, state, path, train_seconds, log)
     finally:
+        progress.close()
         writer.close()
         env.close()
+        if eval_env is not None:
+            eval_env.close()
         sess.close()
     return 0
 
@@ -133,7 +173,7 @@ def finish(config, paths, env, actor, writer, state, checkpoint, train_seconds, 
                          train_episodes=state.episode, train_steps=state.total_steps,
                          train_seconds=train_seconds)
         writer.add_summary(scalar_summary({"Evaluation/mean_return": result["mean_return"]}),
-                           state.episode)
+                           state.total_steps)
         log(format_evaluation(result))
     if config.gif:
         from ddpg.outputs.video import record_gif

@@ -15,9 +15,14 @@ def make_env(env_id, render_mode=None):
     Any Box-action, Box-observation task is accepted; observations with
     more than one axis are flattened, since the networks take vectors.
     """
-    if render_mode == "rgb_array" and not os.environ.get("DISPLAY"):
-        # SDL-based renderers (classic control) draw off-screen without one.
-        os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
+    if not os.environ.get("DISPLAY"):
+        # Without a screen: SDL (classic control) draws off-screen with its
+        # dummy driver, and MuJoCo renders through EGL, where it exists,
+        # instead of GLFW, which needs a display.  Both are read when the
+        # renderer starts, so they are set before the first environment.
+        if render_mode == "rgb_array":
+            os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
+        os.environ.setdefault("MUJOCO_GL", "egl")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")

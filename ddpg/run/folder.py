@@ -37,6 +37,10 @@ class RunPaths:
         return os.path.join(self.results_dir, "config.json")
 
     @property
+    def evaluations_json(self):
+        return os.path.join(self.results_dir, "evaluations.json")
+
+    @property
     def evaluation_json(self):
         return os.path.join(self.results_dir, "evaluation.json")
 
@@ -57,7 +61,7 @@ def existing_run_files(paths):
     found = monitor_files(paths.monitor_dir) + event_files(paths.summary_dir)
     if os.path.isdir(paths.checkpoint_dir) and os.listdir(paths.checkpoint_dir):
         found.append(paths.checkpoint_dir)
-    for path in (paths.evaluation_json,):
+    for path in (paths.evaluation_json, paths.evaluations_json):
         if os.path.exists(path):
             found.append(path)
     return found
@@ -106,7 +110,8 @@ def clear_run(paths):
     for path in monitor_files(paths.monitor_dir) + event_files(paths.summary_dir):
         os.remove(path)
     shutil.rmtree(paths.checkpoint_dir, ignore_errors=True)
-    for path in (paths.evaluation_json, paths.config_json, paths.gif, paths.learning_curve):
+    for path in (paths.evaluation_json, paths.evaluations_json, paths.config_json, paths.gif,
+                 paths.learning_curve):
         if os.path.exists(path):
             os.remove(path)
 
