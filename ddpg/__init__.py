@@ -32,7 +32,7 @@ _EXPORTS = {
     "build_summaries": "ddpg.core.training",
     "TrainConfig": "ddpg.config",
     "make_session": "ddpg.run.session",
-    "make_env": "ddpg.run.envs",
+    "make_env": "ddpg.envs",
     "Checkpointer": "ddpg.run.checkpoint",
     "Monitor": "ddpg.outputs.monitor",
     "load_results": "ddpg.outputs.monitor",

@@ -9,9 +9,9 @@ settings are refused before TensorFlow loads.
 import dataclasses
 import math
 
-from ddpg.core import noise as _noise
-from ddpg.core.noise import NOISE_TYPES
 from ddpg.errors import UserError
+
+NOISE_TYPES = ("ou", "gaussian", "decay", "none")
 
 HIDDEN_INITS = ("tflearn", "fan_in")
 
@@ -49,9 +49,9 @@ class TrainConfig:
     buffer_size: int = setting(1000000, "replay buffer capacity (transitions)", "BUFFER_SIZE")
     minibatch_size: int = setting(64, "minibatch size", "MINIBATCH_SIZE")
     noise: str = setting("ou", "exploration noise: " + ", ".join(NOISE_TYPES), "NOISE")
-    ou_sigma: float = setting(_noise.OU_SIGMA, "Ornstein-Uhlenbeck sigma, in units of the half action range")
-    ou_theta: float = setting(_noise.OU_THETA, "Ornstein-Uhlenbeck mean reversion theta")
-    gaussian_sigma: float = setting(_noise.GAUSSIAN_SIGMA, "Gaussian noise sigma, in units of the half action range")
+    ou_sigma: float = setting(0.3, "Ornstein-Uhlenbeck sigma, in units of the half action range")
+    ou_theta: float = setting(0.15, "Ornstein-Uhlenbeck mean reversion theta")
+    gaussian_sigma: float = setting(0.1, "Gaussian noise sigma, in units of the half action range")
     start_steps: int = setting(0, "uniform random actions for the first N steps, before the "
                                   "policy acts")
     learning_starts: int = setting(0, "no updates before N transitions are stored "
@@ -63,8 +63,9 @@ class TrainConfig:
         "or 1 (Fujimoto et al.)")
     critic_l2: float = setting(0.0, "critic L2 weight decay: adds l2/2 * sum of its squared "
                                     "weights to the critic loss")
-    hidden_init: str = setting("tflearn", "hidden-layer init: tflearn (truncated normal, the "
-                                          "tutorial's) or fan_in (U[+-1/sqrt(fan-in)], the paper's)")
+    hidden_init: str = setting(
+        "tflearn", "hidden-layer init: tflearn (truncated normal, the tutorial's) "
+        "or fan_in (U[+-1/sqrt(fan-in)], the paper's)")
     random_seed: int = setting(1234, "seed for TF, NumPy and the environment", "RANDOM_SEED")
     # -- outputs
     render_env: bool = setting(

@@ -12,7 +12,7 @@ from ddpg.core.noise import make_noise
 from ddpg.core.training import train
 from ddpg.errors import UserError
 from ddpg.outputs.evaluation import evaluate
-from ddpg.run.envs import dims, make_env
+from ddpg.envs import dims, make_env
 from ddpg.run.session import make_session
 
 
@@ -35,6 +35,7 @@ class RecordActions(gym.Wrapper):
         return self.env.step(action)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("env_id,state_dim,action_dim", [
     ("Pendulum-v1", 3, 1), ("MountainCarContinuous-v0", 2, 1), ("envs:TargetReach-v0", 4, 2),
     ("envs:ImageObservation-v0", 12, 2)])
@@ -57,6 +58,7 @@ def test_short_run_stays_within_bounds(env_id, state_dim, action_dim):
     sess.close()
 
 
+@pytest.mark.slow
 def test_noise_is_scaled_per_action_dimension():
     env = make_env("envs:TargetReach-v0")
     recorder = RecordActions(env)

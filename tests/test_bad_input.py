@@ -1,4 +1,4 @@
-"""SPEC section 7: bad input is one line on stderr, a non-zero exit, nothing changed."""
+"""Bad input: one line on stderr, a non-zero exit, and nothing in the results folder changed."""
 import os
 
 import pytest

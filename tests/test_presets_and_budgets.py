@@ -2,17 +2,17 @@
 import dataclasses
 import json
 
+import envs  # noqa: F401  (registers the test environments)
 import gymnasium as gym
 import numpy as np
 import pytest
 
-import envs  # noqa: F401  (registers the test environments)
 from ddpg import config as settings
 from ddpg.compat import tf
 from ddpg.core.networks import ActorNetwork, CriticNetwork
 from ddpg.core.training import train
 from ddpg.core.update import FusedUpdate, TutorialUpdate
-from ddpg.run.envs import dims, make_env
+from ddpg.envs import dims, make_env
 from ddpg.run.session import make_session
 
 
@@ -170,6 +170,7 @@ class Recorder(gym.Wrapper):
         return self.env.step(action)
 
 
+@pytest.mark.slow
 def test_start_steps_are_uniform_within_bounds_and_the_policy_is_not_queried():
     sess, env, actor, critic = build("envs:TargetReach-v0")
     counting, recorder = CountingActor(actor), Recorder(env)
@@ -187,6 +188,7 @@ def test_start_steps_are_uniform_within_bounds_and_the_policy_is_not_queried():
     sess.close()
 
 
+@pytest.mark.slow
 def test_policy_acts_after_start_steps_and_learning_waits_for_learning_starts():
     sess, env, actor, critic = build("envs:TargetReach-v0")
     counting = CountingActor(actor)
@@ -198,6 +200,7 @@ def test_policy_acts_after_start_steps_and_learning_waits_for_learning_starts():
     sess.close()
 
 
+@pytest.mark.slow
 def test_total_steps_ends_mid_episode_and_counts_from_a_resumed_state():
     sess, env, actor, critic = build("Pendulum-v1")
     state = train(sess, env, actor, critic, total_steps=250, minibatch_size=16,
@@ -209,6 +212,7 @@ def test_total_steps_ends_mid_episode_and_counts_from_a_resumed_state():
     sess.close()
 
 
+@pytest.mark.slow
 def test_eval_hook_runs_every_n_steps():
     sess, env, actor, critic = build("Pendulum-v1")
     seen = []

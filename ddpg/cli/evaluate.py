@@ -36,8 +36,8 @@ def main(argv=None):
             if not mp4_available():
                 raise UserError("--video-dir needs moviepy, the optional video extra: "
                                 "pip install 'ddpg[video]'")
+        from ddpg.envs import make_env
         from ddpg.run.checkpoint import find_checkpoint, read_state
-        from ddpg.run.envs import make_env
 
         checkpoint = find_checkpoint(args.results_dir, args.checkpoint)
         config = read_state(checkpoint).get("config", {})

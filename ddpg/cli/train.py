@@ -12,11 +12,10 @@ import sys
 
 from ddpg import config as settings
 from ddpg.cli import OneLineArgumentParser, guarded, prog_name
-from ddpg.core.noise import NOISE_TYPES
 
 # Folders that follow --results-dir unless given themselves.
 RESULTS_SUBFOLDERS = ("monitor_dir", "summary_dir")
-CHOICES = {"noise": NOISE_TYPES, "preset": tuple(settings.PRESETS),
+CHOICES = {"noise": settings.NOISE_TYPES, "preset": tuple(settings.PRESETS),
            "hidden_init": settings.HIDDEN_INITS}
 
 

@@ -7,12 +7,11 @@ seeded run is repeatable and a checkpoint can save and restore it.
 """
 import numpy as np
 
-NOISE_TYPES = ("ou", "gaussian", "decay", "none")
-# The tutorial's Ornstein-Uhlenbeck process and the common Gaussian sigma.
-OU_SIGMA = 0.3
-OU_THETA = 0.15
+from ddpg.config import DEFAULTS, NOISE_TYPES
+
+# The tutorial's OU time step: the process, not a setting of a run.
 OU_DT = 1e-2
-GAUSSIAN_SIGMA = 0.1
+OU_SIGMA, OU_THETA, GAUSSIAN_SIGMA = DEFAULTS.ou_sigma, DEFAULTS.ou_theta, DEFAULTS.gaussian_sigma
 
 
 class ActionNoise:

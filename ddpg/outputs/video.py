@@ -58,7 +58,7 @@ def write_video(frames, path_without_ext, fps=30):
 
 def record_frames(env_id, actor, random_seed, max_episode_len):
     """Frames of one noise-free episode on the first evaluation seed."""
-    from ddpg.run.envs import make_env
+    from ddpg.envs import make_env
 
     env = make_env(env_id, render_mode="rgb_array")
     frames = []

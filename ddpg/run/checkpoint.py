@@ -172,7 +172,7 @@ def load_actor(checkpoint, env):
     """(sess, actor) with the checkpoint's actor weights, in a fresh graph."""
     from ddpg.compat import tf
     from ddpg.core.networks import ActorNetwork
-    from ddpg.run.envs import dims
+    from ddpg.envs import dims
     from ddpg.run.session import make_session
 
     config = read_state(checkpoint).get("config", {})

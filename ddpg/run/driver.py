@@ -17,12 +17,17 @@ from ddpg.core.training import (
     summary_writer,
     train,
 )
-from ddpg.outputs.evaluation import (EvaluationLog, evaluate, evaluation_point,
-                                     format_evaluation, write_evaluation)
+from ddpg.envs import dims, make_env
+from ddpg.outputs.evaluation import (
+    EvaluationLog,
+    evaluate,
+    evaluation_point,
+    format_evaluation,
+    write_evaluation,
+)
 from ddpg.outputs.monitor import Monitor, truncate_results
 from ddpg.outputs.progress import Progress
 from ddpg.run.checkpoint import Checkpointer, latest_checkpoint
-from ddpg.run.envs import dims, make_env
 from ddpg.run.folder import clear_run, prepare
 from ddpg.run.session import gpu_available, make_session
 from ddpg.run.signals import StopSignals

@@ -14,11 +14,11 @@ import shutil
 import tempfile
 
 from ddpg.config import validate
+from ddpg.envs import make_env, short_name
 from ddpg.errors import UserError
 from ddpg.outputs.events import event_files
 from ddpg.outputs.monitor import monitor_files
 from ddpg.run.checkpoint import checkpoint_dir, latest_checkpoint, read_state
-from ddpg.run.envs import make_env, short_name
 
 
 @dataclasses.dataclass
