@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""Speed of this package's DDPG against the tutorial's loop and Stable-Baselines3.
+"""Speed of this package's DDPG against the tutorial's loop and two peer libraries.
 
 Measures, in one run and on the same machine (shared machines are noisy,
 so only side-by-side ratios mean anything):
@@ -7,76 +7,147 @@ so only side-by-side ratios mean anything):
   1. env steps/s of the train loop with the fused update (one run per step)
   2. env steps/s of the tutorial-order loop (class methods, eight runs per step)
   3. updates/s of the fused op alone, on random batches
-  4. env steps/s of Stable-Baselines3 DDPG with the same sizes (if installed)
-  5. the roofline: matmul FLOPs per update over NumPy's float32 GFLOP/s
+  4. env steps/s of Stable-Baselines3 DDPG (PyTorch) and SBX DDPG (JAX) with
+     the same sizes and settings, each only if installed
+  5. two rooflines: the update's matrix-product FLOPs over (a) the rate of
+     the 64x400x300 float32 product it is made of and (b) the machine's
+     large-sgemm peak, both with NumPy's native BLAS kernel
+  6. with --presets, the train loop under each of the package's presets
 
-Pendulum-v1, 400-300 networks, batch 64, one update per environment step.
-Each measurement runs in its own process (TensorFlow and PyTorch each size
-thread pools at import); each is repeated --repeats times, interleaved, and
-the best is kept.  Prints a table; writes JSON (default
+Pendulum-v1, 400-300 networks, batch 64, OU noise (sigma 0.3, theta 0.15,
+dt 1e-2), tau 0.001, gamma 0.99, one gradient step per environment step.
+Every measurement runs in a fresh process of its own: the frameworks size
+thread pools at import, and they must not meet (a peer's process never
+imports TensorFlow).  Each is repeated --repeats times, interleaved, and the
+best is kept.  Prints a table; writes JSON (default
 results/benchmarks/benchmark.json).
 """
 import argparse
+import contextlib
 import datetime
+import importlib.util
 import json
 import math
 import os
 import platform
+import re
 import resource
+import signal
 import subprocess
 import sys
 import time
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+try:
+    from .flops import update_flops
+except ImportError:  # run as a file: its folder is first on sys.path
+    from flops import update_flops
+
+SCRIPTS = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(SCRIPTS)
 ENV_ID = "Pendulum-v1"
 BATCH = 64
 HIDDEN = (400, 300)
+ACTOR_LR, CRITIC_LR = 1e-4, 1e-3
+TAU, GAMMA = 0.001, 0.99
+OU_SIGMA, OU_THETA, OU_DT = 0.3, 0.15, 1e-2
+PEAK_SIZE = 4096
+# Set on some machines so that old OpenBLAS builds pick a safe kernel; they
+# slow a current NumPy, so the roofline's own process runs without them.
+BLAS_OVERRIDES = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+RESULT_MARK = "BENCHMARK-RESULT "
+
+DDPG_WORKERS = ("fused", "tutorial", "fused_op", "preset")
+PEERS = {
+    # name: (label in the table, modules it needs)
+    "sb3": ("Stable-Baselines3 DDPG", ("torch", "stable_baselines3")),
+    "sbx": ("SBX DDPG", ("jax", "sbx")),
+}
+# Modules a worker must never load.  PyTorch from PyPI and TensorFlow in one
+# process crash (a segfault when triton's extension loads), and SB3 reaches
+# TensorFlow only through tensorboard, which it uses for logging we do not
+# do.  SBX is built on SB3's classes, so its process holds PyTorch too.
+BLOCKED = {
+    "sb3": ("tensorflow", "tensorboard", "jax", "jaxlib", "ddpg"),
+    "sbx": ("tensorflow", "tensorboard", "ddpg"),
+    "blas": ("tensorflow", "torch", "jax", "ddpg"),
+    **{name: ("torch", "jax") for name in DDPG_WORKERS},
+}
+
+
+def guard_worker(name):
+    """Make the imports `name` must not make fail, before anything else loads.
+
+    A None entry in sys.modules makes `import x` raise ImportError and
+    find_spec("x") answer None, so optional imports of x are skipped quietly.
+    """
+    for module in BLOCKED[name]:
+        if sys.modules.get(module) is not None:
+            raise RuntimeError(f"{module} was loaded before the {name} worker's guard")
+        sys.modules[module] = None
+    # The scripts folder holds modules (plot, evaluate) whose names other
+    # packages may probe for; a worker needs nothing from it any more.
+    sys.path[:] = [entry for entry in sys.path if os.path.abspath(entry or ".") != SCRIPTS]
 
 
 def peak_rss_mb():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
-# -- workers: each runs in a fresh process and prints one JSON line ----------
+# -- workers: each runs in a fresh process and prints one marked JSON line ----
 
-def ddpg_loop(fused, steps, warmup, threads):
+def ddpg_loop(fused, steps, warmup, threads, settings=None):
+    """Train-loop env steps/s; `settings` (from a preset) replaces the defaults."""
     import gymnasium as gym
+    import numpy as np
 
-    from ddpg.actor import ActorNetwork
-    from ddpg.critic import CriticNetwork
-    from ddpg.session import make_session
-    from ddpg.training import train
+    from ddpg import ActorNetwork, CriticNetwork, OrnsteinUhlenbeckActionNoise, make_session, train
 
+    import tensorflow  # already loaded (and in graph mode) through ddpg; for its version
+
+    settings = settings or {}
     sess = make_session(threads=threads, seed=0)
     env = gym.make(ENV_ID)
     episode_len = env.spec.max_episode_steps
-    actor = ActorNetwork(sess, 3, 1, env.action_space, 1e-4, 1e-3)
-    critic = CriticNetwork(sess, 3, 1, 1e-3, 1e-3)
-    settings = dict(minibatch_size=BATCH, fused=fused, log=lambda line: None, random_seed=0)
-    state = train(sess, env, actor, critic, max_episodes=math.ceil(warmup / episode_len),
-                  **settings)
+    actor = ActorNetwork(sess, 3, 1, env.action_space, settings.get("actor_lr", ACTOR_LR),
+                         settings.get("tau", TAU), **settings.get("actor", {}))
+    critic = CriticNetwork(sess, 3, 1, settings.get("critic_lr", CRITIC_LR),
+                           settings.get("tau", TAU), actor.get_num_trainable_vars(),
+                           **settings.get("critic", {}))
+    noise = settings.get("noise") or OrnsteinUhlenbeckActionNoise(
+        np.zeros(1), sigma=OU_SIGMA, theta=OU_THETA, dt=OU_DT, seed=0)
+    kwargs = dict(minibatch_size=BATCH, gamma=GAMMA, fused=fused, random_seed=0)
+    kwargs.update(settings.get("train", {}))
+    kwargs["log"] = lambda line: None
+    state = train(sess, env, actor, critic, noise, max_episodes=math.ceil(warmup / episode_len),
+                  **kwargs)
     first = state.total_steps
     started = time.perf_counter()
-    state = train(sess, env, actor, critic, state=state, initialize=False,
-                  max_episodes=state.episode + math.ceil(steps / episode_len), **settings)
+    state = train(sess, env, actor, critic, noise, state=state, initialize=False,
+                  max_episodes=state.episode + math.ceil(steps / episode_len), **kwargs)
     seconds = time.perf_counter() - started
     return {"steps_per_s": (state.total_steps - first) / seconds, "seconds": seconds,
-            "steps": state.total_steps - first, "peak_rss_mb": peak_rss_mb()}
+            "steps": state.total_steps - first, "peak_rss_mb": peak_rss_mb(),
+            "versions": {"tensorflow": tensorflow.__version__,
+                         "tensorflow_build": _tf_build(tensorflow),
+                         "tensorflow_device": "gpu" if tensorflow.config.list_physical_devices(
+                             "GPU") else "cpu"}}
+
+
+def _tf_build(tensorflow):
+    built = tensorflow.sysconfig.get_build_info()
+    return f"CUDA {built['cuda_version']}" if built.get("is_cuda_build") else "CPU"
 
 
 def fused_op(steps, warmup, threads):
     import numpy as np
 
-    from ddpg.actor import ActorNetwork
+    from ddpg import ActorNetwork, CriticNetwork, FusedUpdate, make_session
     from ddpg.compat import tf
-    from ddpg.critic import CriticNetwork
-    from ddpg.fused import FusedUpdate
-    from ddpg.session import make_session
 
     sess = make_session(threads=threads, seed=0)
-    actor = ActorNetwork(sess, 3, 1, 2.0, 1e-4, 1e-3)
-    critic = CriticNetwork(sess, 3, 1, 1e-3, 1e-3)
-    update = FusedUpdate(sess, actor, critic, 0.99)
+    actor = ActorNetwork(sess, 3, 1, 2.0, ACTOR_LR, TAU)
+    critic = CriticNetwork(sess, 3, 1, CRITIC_LR, TAU, actor.get_num_trainable_vars())
+    update = FusedUpdate(sess, actor, critic, GAMMA)
     sess.run(tf.global_variables_initializer())
     rng = np.random.default_rng(0)
     batches = [rng.normal(size=(BATCH, update.layout.width)).astype(np.float32)
@@ -91,87 +162,279 @@ def fused_op(steps, warmup, threads):
     return {"updates_per_s": steps / seconds, "seconds": seconds, "peak_rss_mb": peak_rss_mb()}
 
 
-def sb3_loop(steps, warmup, threads):
-    import gymnasium as gym
-    import numpy as np
-    import torch
-    from stable_baselines3 import DDPG
-    from stable_baselines3.common.noise import OrnsteinUhlenbeckActionNoise
+def preset_settings(name):
+    """What preset `name` changes in the benchmark's train loop, as the driver applies it.
 
-    torch.set_num_threads(threads)
-    env = gym.make(ENV_ID)
-    noise = OrnsteinUhlenbeckActionNoise(np.zeros(1), 0.3 * np.ones(1), theta=0.15, dt=1e-2)
-    # SB3 has one learning rate for actor and critic; it does not change the cost.
-    model = DDPG("MlpPolicy", env, learning_rate=1e-3, buffer_size=1000000,
-                 learning_starts=warmup, batch_size=BATCH, tau=0.001, gamma=0.99, train_freq=1,
-                 gradient_steps=1, action_noise=noise, seed=0, device="cpu",
-                 policy_kwargs=dict(net_arch=list(HIDDEN)))
-    model.learn(warmup)
+    The one place here that knows ddpg.config's shape.  The task, the
+    budget and evaluation stay the benchmark's: only what a training step
+    costs is taken (network shapes, critic L2, batch, learning start, noise).
+    """
+    import ddpg
+    import ddpg.config
+
+    config = ddpg.config.resolve(preset=name)
+    sigma = config.gaussian_sigma if config.noise == "gaussian" else config.ou_sigma
+    return {
+        "actor_lr": config.actor_lr, "critic_lr": config.critic_lr, "tau": config.tau,
+        "actor": {"hidden_sizes": config.hidden_sizes, "hidden_init": config.hidden_init},
+        "critic": {"hidden_sizes": config.hidden_sizes, "hidden_init": config.hidden_init,
+                   "action_layer": config.critic_action_layer, "l2": config.critic_l2},
+        "noise": ddpg.make_noise(config.noise, 1, seed=0, sigma=sigma, theta=config.ou_theta),
+        "train": {"minibatch_size": config.minibatch_size, "gamma": config.gamma,
+                  "buffer_size": config.buffer_size, "start_steps": config.start_steps,
+                  "learning_starts": config.learning_starts},
+    }
+
+
+def preset_loop(name, steps, warmup, threads):
+    settings = preset_settings(name)
+    result = ddpg_loop(True, steps, warmup, threads, settings)
+    result["settings"] = {key: value for key, value in settings.items() if key != "noise"}
+    if "noise" in settings:
+        result["settings"]["noise"] = type(settings["noise"]).__name__
+    return result
+
+
+def _sb3_style_loop(model, steps, warmup):
+    model.learn(warmup)  # learning starts after BATCH steps, so this also compiles/warms up
     started = time.perf_counter()
     model.learn(steps, reset_num_timesteps=False)
     seconds = time.perf_counter() - started
-    return {"steps_per_s": steps / seconds, "seconds": seconds, "threads": threads,
-            "peak_rss_mb": peak_rss_mb(), "version": __import__("stable_baselines3").__version__}
+    return {"steps_per_s": steps / seconds, "seconds": seconds, "peak_rss_mb": peak_rss_mb()}
+
+
+def _peer_noise():
+    import numpy as np
+    from stable_baselines3.common.noise import OrnsteinUhlenbeckActionNoise
+
+    return OrnsteinUhlenbeckActionNoise(np.zeros(1), OU_SIGMA * np.ones(1), theta=OU_THETA,
+                                        dt=OU_DT)
+
+
+def sb3_loop(steps, warmup, threads):
+    import gymnasium as gym
+    import stable_baselines3
+    import torch
+    from stable_baselines3 import DDPG
+
+    torch.set_num_threads(threads)
+    # SB3 has one learning rate for actor and critic; it does not change the cost.
+    model = DDPG("MlpPolicy", gym.make(ENV_ID), learning_rate=CRITIC_LR, buffer_size=1000000,
+                 learning_starts=BATCH, batch_size=BATCH, tau=TAU, gamma=GAMMA, train_freq=1,
+                 gradient_steps=1, action_noise=_peer_noise(), seed=0, device="cpu",
+                 policy_kwargs=dict(net_arch=list(HIDDEN)))
+    result = _sb3_style_loop(model, steps, warmup)
+    result["threads"] = torch.get_num_threads()
+    result["versions"] = {
+        "stable_baselines3": stable_baselines3.__version__,
+        "torch": torch.__version__,
+        "torch_build": f"CUDA {torch.version.cuda}" if torch.version.cuda else "CPU",
+        "torch_device": "cpu",
+    }
+    return result
+
+
+def sbx_loop(steps, warmup, threads):
+    cores = _cores()
+    if threads < cores:
+        # XLA's CPU client takes every core unless told; this is its one-thread switch.
+        os.environ["XLA_FLAGS"] = (os.environ.get("XLA_FLAGS", "") +
+                                   " --xla_cpu_multi_thread_eigen=false"
+                                   " intra_op_parallelism_threads=1").strip()
+    import gymnasium as gym
+    import jax
+    import jaxlib
+    import sbx
+    from sbx import DDPG
+
+    model = DDPG("MlpPolicy", gym.make(ENV_ID), learning_rate=ACTOR_LR,
+                 qf_learning_rate=CRITIC_LR, buffer_size=1000000, learning_starts=BATCH,
+                 batch_size=BATCH, tau=TAU, gamma=GAMMA, train_freq=1, gradient_steps=1,
+                 action_noise=_peer_noise(), seed=0, policy_kwargs=dict(net_arch=list(HIDDEN)))
+    result = _sb3_style_loop(model, steps, warmup)
+    result["threads"] = 1 if threads < cores else cores
+    result["versions"] = {
+        "sbx": sbx.__version__,
+        "jax": jax.__version__,
+        "jaxlib": getattr(jaxlib, "__version__", None) or _dist_version("jaxlib"),
+        "jax_build": _jax_build(),
+        "jax_device": jax.default_backend(),
+    }
+    return result
+
+
+def _dist_version(name):
+    from importlib import metadata
+
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def _jax_build():
+    """jaxlib from PyPI runs on the CPU only; CUDA comes as separate plugin wheels."""
+    from importlib import metadata
+
+    plugins = sorted(dist.metadata["Name"] for dist in metadata.distributions()
+                     if (dist.metadata["Name"] or "").lower().replace("_", "-")
+                     .startswith("jax-cuda"))
+    return "CUDA plugin " + ", ".join(plugins) if plugins else "CPU"
+
+
+def blas_rates(threads):
+    """GFLOP/s of float32 products in NumPy: the update's shape and a large one.
+
+    The small product runs on `threads` threads, the large one on every
+    core; best of several timed blocks each.  Also names the BLAS kernel
+    actually loaded, which environment overrides can change.
+    """
+    import numpy as np
+
+    try:
+        from threadpoolctl import threadpool_info, threadpool_limits
+    except ImportError:
+        threadpool_info = threadpool_limits = None
+
+    def best_rate(m, k, n, calls, blocks, limit):
+        a = np.random.default_rng(0).random((m, k), dtype=np.float32)
+        b = np.random.default_rng(1).random((k, n), dtype=np.float32)
+        out = np.empty((m, n), np.float32)
+        flops = 2.0 * m * k * n
+        rates = []
+        context = threadpool_limits(limit) if threadpool_limits else contextlib.nullcontext()
+        with context:
+            for _ in range(max(1, calls // 4)):
+                np.matmul(a, b, out=out)
+            for _ in range(blocks):
+                started = time.perf_counter()
+                for _ in range(calls):
+                    np.matmul(a, b, out=out)
+                rates.append(flops * calls / (time.perf_counter() - started) / 1e9)
+            kernel = threadpool_info() if threadpool_info else []
+        return max(rates), kernel
+
+    small, kernel = best_rate(BATCH, HIDDEN[0], HIDDEN[1], 2000, 5, threads)
+    cores = _cores()
+    peak, _ = best_rate(PEAK_SIZE, PEAK_SIZE, PEAK_SIZE, 1, 5, cores)
+    blas = [{key: pool.get(key) for key in ("internal_api", "version", "architecture",
+                                             "threading_layer", "num_threads")}
+            for pool in kernel if pool.get("user_api") == "blas"]
+    return {"small_product_gflops": small, "small_product_threads": threads,
+            "peak_gflops": peak, "peak_threads": cores, "peak_size": PEAK_SIZE,
+            "blas": blas, "numpy": np.__version__, "peak_rss_mb": peak_rss_mb()}
+
+
+def _cores():
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") \
+        else (os.cpu_count() or 1)
 
 
 WORKERS = {
     "fused": lambda a: ddpg_loop(True, a.steps, a.warmup, a.threads),
     "tutorial": lambda a: ddpg_loop(False, a.steps, a.warmup, a.threads),
     "fused_op": lambda a: fused_op(a.steps, a.warmup, a.threads),
+    "preset": lambda a: preset_loop(a.preset, a.steps, a.warmup, a.threads),
     "sb3": lambda a: sb3_loop(a.steps, a.warmup, a.threads),
+    "sbx": lambda a: sbx_loop(a.steps, a.warmup, a.threads),
+    "blas": lambda a: blas_rates(a.threads),
 }
 
 
-# -- the parent: runs workers, measures NumPy, prints and writes -------------
+# -- reading a worker that died ------------------------------------------------
 
-def run_worker(name, steps, warmup, threads):
-    cmd = [sys.executable, os.path.abspath(__file__), "--worker", name, "--steps", str(steps),
-           "--warmup", str(warmup), "--threads", str(threads)]
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([REPO, os.environ.get("PYTHONPATH", "")]))
-    done = subprocess.run(cmd, capture_output=True, text=True, env=env)
+# TensorFlow's and absl's start-up notices ("Could not find cuda drivers",
+# cpu_feature_guard, ...) come first and say nothing about why a process died.
+_CHATTER = re.compile(
+    r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+: [IWE] "       # TF's C++ log format
+    r"|[IWE]\d{4} [\d:.]+ +\d+ \S+:\d+\] "                 # absl's (F, fatal, is real)
+    r"|WARNING: All log messages before absl::InitializeLog"
+    r"|To enable the following instructions:"
+    r"|oneDNN custom operations are on)")
+
+
+def describe_exit(returncode):
+    """'exit code 1', or the signal that killed the process with the shell's code."""
+    if returncode < 0:
+        try:
+            name = signal.Signals(-returncode).name
+        except ValueError:
+            name = f"signal {-returncode}"
+        return f"killed by {name}, exit code {128 - returncode}"
+    return f"exit code {returncode}"
+
+
+def crash_line(stderr, returncode):
+    """The one line that says why a worker died, and how it ended.
+
+    A Python traceback's exception line; for a crash in native code, the
+    fatal error that faulthandler prints and the innermost real frame of
+    the thread that crashed; otherwise the last line that is not
+    TensorFlow's start-up chatter.
+    """
+    lines = [line.rstrip() for line in stderr.splitlines() if line.strip()]
+    real = [line for line in lines if not _CHATTER.match(line)]
+    fatal = max((i for i, line in enumerate(real) if line.startswith("Fatal Python error:")),
+                default=-1)
+    trace = max((i for i, line in enumerate(real) if line.startswith("Traceback (most recent")),
+                default=-1)
+    found = None
+    if fatal > trace:
+        after = real[fatal + 1:]
+        start = next((i for i, line in enumerate(after) if line.startswith("Current thread")), 0)
+        frame = next((line.strip() for line in after[start:]
+                      if line.lstrip().startswith("File ") and "<frozen " not in line), None)
+        found = real[fatal] + (f", at {frame}" if frame else "")
+    elif trace >= 0:
+        found = next((line for line in real[trace + 1:] if not line[0].isspace()), None)
+    if found is None:
+        found = (real or lines or ["(no error output)"])[-1]
+    return f"{found} ({describe_exit(returncode)})"
+
+
+# -- the parent: runs workers, prints and writes -------------------------------
+
+def worker_env(name):
+    env = dict(os.environ, PYTHONFAULTHANDLER="1")
+    if name in DDPG_WORKERS:
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [REPO, os.environ.get("PYTHONPATH")]))
+    if name == "blas":
+        for variable in BLAS_OVERRIDES:
+            env.pop(variable, None)
+    return env
+
+
+def run_worker(name, args, preset=None):
+    """(result, None) or (None, the worker's last error line)."""
+    cmd = [sys.executable, os.path.abspath(__file__), "--worker", name, "--steps",
+           str(args.steps), "--warmup", str(args.warmup), "--threads", str(args.threads)]
+    if preset:
+        cmd += ["--preset", preset]
+    done = subprocess.run(cmd, capture_output=True, text=True, env=worker_env(name))
     if done.returncode != 0:
-        tail = done.stderr.strip().splitlines()[-1:] or ["(no output)"]
-        raise RuntimeError(f"{name} benchmark failed: {tail[0]}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
+        return None, crash_line(done.stderr, done.returncode)
+    marked = [line for line in done.stdout.splitlines() if line.startswith(RESULT_MARK)]
+    if not marked:
+        return None, "printed no result (" + describe_exit(done.returncode) + ")"
+    return json.loads(marked[-1][len(RESULT_MARK):]), None
 
 
-def sb3_installed():
-    import importlib.util
-
-    return importlib.util.find_spec("stable_baselines3") is not None
+def missing_modules(peer):
+    return [module for module in PEERS[peer][1] if importlib.util.find_spec(module) is None]
 
 
-def numpy_matmul_gflops(repeats=2000):
-    """Best float32 GFLOP/s of a 64x400 by 400x300 product (all threads, then one)."""
-    import numpy as np
-
-    a = np.random.default_rng(0).random((BATCH, HIDDEN[0]), dtype=np.float32)
-    b = np.random.default_rng(1).random(HIDDEN, dtype=np.float32)
-    flops = 2 * BATCH * HIDDEN[0] * HIDDEN[1]
-
-    def best_rate():
-        for _ in range(200):
-            a @ b
-        rates = []
-        for _ in range(5):
-            started = time.perf_counter()
-            for _ in range(repeats // 5):
-                a @ b
-            rates.append(flops * (repeats // 5) / (time.perf_counter() - started) / 1e9)
-        return max(rates)
-
-    results = {"default_threads": best_rate()}
+def available_presets():
+    """(names, None) if ddpg.config offers presets, else ([], why not)."""
+    sys.path.insert(0, REPO)
     try:
-        from threadpoolctl import threadpool_info, threadpool_limits
+        from ddpg.config import PRESETS
+    except Exception as error:  # noqa: BLE001 - any failure means: no presets to measure
+        return [], f"ddpg.config offers no presets ({type(error).__name__}: {error})"
+    return list(PRESETS), None
 
-        with threadpool_limits(1):
-            results["one_thread"] = best_rate()
-        results["blas"] = [f"{i.get('internal_api')} {i.get('version')} {i.get('architecture')}"
-                           for i in threadpool_info()]
-    except ImportError:
-        pass
-    results["best"] = max(v for v in results.values() if isinstance(v, float))
-    return results
+
+def _rate(value, unit):
+    return f"{value:.0f} {unit}" if value is not None else "-"
 
 
 def main(argv=None):
@@ -181,91 +444,202 @@ def main(argv=None):
     parser.add_argument("--repeats", type=int, default=2, help="interleaved repeats, best kept")
     parser.add_argument("--threads", type=int, default=0, help="0: the CPUs this process may use")
     parser.add_argument("--out", default=os.path.join("results", "benchmarks", "benchmark.json"))
+    parser.add_argument("--no-peers", action="store_true", help="skip both peer libraries")
     parser.add_argument("--no-sb3", action="store_true", help="skip Stable-Baselines3")
+    parser.add_argument("--no-sbx", action="store_true", help="skip SBX")
+    parser.add_argument("--presets", action="store_true",
+                        help="also time the train loop under each preset of ddpg.config")
     parser.add_argument("--worker", choices=sorted(WORKERS), help=argparse.SUPPRESS)
+    parser.add_argument("--preset", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.steps < 1 or args.warmup < BATCH + 1 or args.repeats < 1 or args.threads < 0:
         parser.error("need --steps >= 1, --warmup > 64, --repeats >= 1, --threads >= 0")
     if not args.threads:
-        args.threads = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") \
-            else (os.cpu_count() or 1)
+        args.threads = _cores()
     if args.worker:
-        print(json.dumps(WORKERS[args.worker](args)))
+        guard_worker(args.worker)
+        result = WORKERS[args.worker](args)
+        result["frameworks_loaded"] = [module for module in ("tensorflow", "torch", "jax")
+                                       if sys.modules.get(module) is not None]
+        print(RESULT_MARK + json.dumps(result))
         return 0
 
-    sys.path.insert(0, REPO)
-    from ddpg.flops import update_flops
+    notes = {}
+    peers = []
+    for peer in PEERS:
+        missing = missing_modules(peer)
+        if args.no_peers or getattr(args, f"no_{peer}"):
+            notes[peer] = "skipped (--no-peers)" if args.no_peers else f"skipped (--no-{peer})"
+        elif missing:
+            notes[peer] = f"skipped: {', '.join(missing)} not installed (pip install \".[bench]\")"
+        else:
+            peers.append(peer)
+    presets = []
+    if args.presets:
+        presets, why_not = available_presets()
+        if why_not:
+            notes["presets"] = why_not
+    jobs = [("fused", None), ("tutorial", None), ("fused_op", None)]
+    jobs += [(peer, None) for peer in peers] + [("preset", name) for name in presets]
+    jobs.append(("blas", None))
+    cleared = {name: os.environ[name] for name in BLAS_OVERRIDES if name in os.environ}
 
-    names = ["fused", "tutorial", "fused_op"]
-    with_sb3 = sb3_installed() and not args.no_sb3
-    if with_sb3:
-        names.append("sb3")
     print(f"Benchmark: {ENV_ID}, {HIDDEN[0]}-{HIDDEN[1]} networks, batch {BATCH}, "
           f"{args.steps} timed steps after {args.warmup}, {args.threads} threads, "
-          f"best of {args.repeats}" + ("" if with_sb3 else "; Stable-Baselines3 not installed"))
-    best = {}
+          f"best of {args.repeats}")
+    for peer, note in notes.items():
+        print(f"  {peer}: {note}")
+    best, failed = {}, {}
     for repeat in range(args.repeats):
-        for name in names:
-            result = run_worker(name, args.steps, args.warmup, args.threads)
+        for name, preset in jobs:
+            label = f"preset {preset}" if preset else name
+            if label in failed:
+                continue
+            result, error = run_worker(name, args, preset)
+            if error:
+                print(f"  round {repeat + 1}: {label:20s} failed: {error}", flush=True)
+                if name in ("fused", "tutorial", "fused_op", "blas"):
+                    print(f"benchmark: the {label} measurement failed: {error}", file=sys.stderr)
+                    return 1
+                failed[label] = error
+                continue
+            if name == "blas":
+                print(f"  round {repeat + 1}: {label:20s} {result['small_product_gflops']:8.1f} "
+                      f"GFLOP/s small product, {result['peak_gflops']:.1f} peak", flush=True)
+                kept = best.setdefault(label, dict(result))
+                for key in ("small_product_gflops", "peak_gflops"):
+                    kept[key] = max(kept[key], result[key])
+                continue
             key = "updates_per_s" if name == "fused_op" else "steps_per_s"
-            print(f"  round {repeat + 1}: {name:9s} {result[key]:8.1f} {key.replace('_', ' ')}",
+            print(f"  round {repeat + 1}: {label:20s} {result[key]:8.1f} {key.replace('_', ' ')}",
                   flush=True)
-            if name not in best or result[key] > best[name][key]:
-                best[name] = result
-    gflops = numpy_matmul_gflops()
-    flops = update_flops(BATCH, 3, 1, HIDDEN)
-    roofline = gflops["best"] * 1e9 / flops
+            if label not in best or result[key] > best[label][key]:
+                best[label] = result
+    for label, error in failed.items():
+        notes[label] = f"failed: {error}"
 
+    report = build_report(args, best, notes, cleared, presets)
+    print_report(report)
+    sys.path.insert(0, REPO)
+    from ddpg.atomic import write_json
+
+    write_json(args.out, report)
+    print(f"Wrote {args.out}")
+    return 0
+
+
+def build_report(args, best, notes, cleared, presets):
+    flops = update_flops(BATCH, 3, 1, HIDDEN)
+    blas = best["blas"]
+    small, peak = blas["small_product_gflops"], blas["peak_gflops"]
     fused = best["fused"]["steps_per_s"]
     tutorial = best["tutorial"]["steps_per_s"]
     fused_updates = best["fused_op"]["updates_per_s"]
-    sb3 = best["sb3"]["steps_per_s"] if with_sb3 else None
-    report = {
+    sb3 = best["sb3"]["steps_per_s"] if "sb3" in best else None
+    sbx = best["sbx"]["steps_per_s"] if "sbx" in best else None
+    roofline = small * 1e9 / flops
+    versions = {"python": platform.python_version(), "numpy": blas["numpy"],
+                "blas": blas["blas"]}
+    for result in best.values():
+        versions.update(result.get("versions", {}))
+    return {
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "machine": f"{platform.machine()} {platform.processor() or ''}".strip(),
         "cpu_count": args.threads,
+        "cores": _cores(),
         "python": platform.python_version(),
         "env_id": ENV_ID, "batch": BATCH, "hidden": list(HIDDEN),
         "steps": args.steps, "warmup": args.warmup, "repeats": args.repeats,
         "fused_steps_per_s": fused,
         "tutorial_steps_per_s": tutorial,
         "sb3_steps_per_s": sb3,
+        "sbx_steps_per_s": sbx,
         "fused_updates_per_s": fused_updates,
         "flops_per_update": flops,
-        "numpy_matmul_gflops": gflops,
+        "numpy_matmul_gflops": {"best": small, "threads": blas["small_product_threads"],
+                                "blas": blas["blas"], "cleared_env": cleared},
+        "small_product_gflops": small,
+        "peak_gflops": peak,
+        "peak_threads": blas["peak_threads"],
+        "peak_size": blas["peak_size"],
         "roofline_updates_per_s": roofline,
+        "peak_updates_per_s": peak * 1e9 / flops,
         "fused_over_tutorial": fused / tutorial,
         "fused_over_sb3": fused / sb3 if sb3 else None,
+        "fused_over_sbx": fused / sbx if sbx else None,
         "fused_op_percent_of_roofline": 100.0 * fused_updates / roofline,
+        "fused_op_vs_small_product": fused_updates * flops / (small * 1e9),
+        "fused_op_vs_peak": fused_updates * flops / (peak * 1e9),
+        "presets_steps_per_s": {name: best[f"preset {name}"]["steps_per_s"]
+                                if f"preset {name}" in best else None for name in presets},
+        "versions": versions,
+        "notes": notes,
+        "frameworks_loaded": {name: result["frameworks_loaded"] for name, result in best.items()},
         "peak_rss_mb": {name: round(result["peak_rss_mb"], 1) for name, result in best.items()},
         "replay_bytes_per_transition": 4 * (2 * 3 + 1 + 2),
     }
+
+
+def _kernel(blas):
+    return "; ".join(f"{pool['internal_api']} {pool['version']} {pool['architecture']}"
+                     for pool in blas) or "kernel unknown (no threadpoolctl)"
+
+
+def print_report(report):
+    fused, flops = report["fused_steps_per_s"], report["flops_per_update"]
+    versions = report["versions"]
     rows = [
-        ("fused train loop", f"{fused:.0f} steps/s", ""),
-        ("tutorial-order loop", f"{tutorial:.0f} steps/s",
-         f"fused/tutorial = {fused / tutorial:.2f}x"),
-        ("Stable-Baselines3 DDPG", f"{sb3:.0f} steps/s" if sb3 else "not installed",
-         f"fused/SB3 = {fused / sb3:.2f}x" if sb3 else ""),
-        ("fused op alone", f"{fused_updates:.0f} updates/s", ""),
-        ("roofline", f"{roofline:.0f} updates/s",
-         f"{flops / 1e6:.1f} MFLOP/update at NumPy's {gflops['best']:.1f} GFLOP/s"),
-        ("fused op / roofline", f"{report['fused_op_percent_of_roofline']:.0f} %", ""),
+        ("fused train loop", _rate(fused, "steps/s"), ""),
+        ("tutorial-order loop", _rate(report["tutorial_steps_per_s"], "steps/s"),
+         f"fused/tutorial = {report['fused_over_tutorial']:.2f}x"),
     ]
-    if "one_thread" in gflops:
-        one_core = gflops["one_thread"] * 1e9 / flops
-        report["fused_op_percent_of_one_thread_roofline"] = 100.0 * fused_updates / one_core
-        rows.append(("fused op / 1-thread roofline",
-                     f"{report['fused_op_percent_of_one_thread_roofline']:.0f} %",
-                     f"NumPy on one thread: {gflops['one_thread']:.1f} GFLOP/s"))
+    for peer, (label, _modules) in PEERS.items():
+        rate = report[f"{peer}_steps_per_s"]
+        ratio = report[f"fused_over_{peer}"]
+        rows.append((label, _rate(rate, "steps/s") if rate else "not measured",
+                     f"fused/{peer.upper()} = {ratio:.2f}x" if ratio
+                     else report["notes"].get(peer, "")))
+    for name, rate in report["presets_steps_per_s"].items():
+        rows.append((f"preset {name}", _rate(rate, "steps/s") if rate else "not measured", ""))
+    rows += [
+        ("fused op alone", _rate(report["fused_updates_per_s"], "updates/s"),
+         f"{flops / 1e6:.1f} MFLOP of matrix products per update"),
+        ("small-product roofline", _rate(report["roofline_updates_per_s"], "updates/s"),
+         f"{report['small_product_gflops']:.1f} GFLOP/s: {BATCH}x{HIDDEN[0]}x{HIDDEN[1]} sgemm, "
+         f"{report['numpy_matmul_gflops']['threads']} threads, "
+         f"{_kernel(report['numpy_matmul_gflops']['blas'])}"),
+        ("peak roofline", _rate(report["peak_updates_per_s"], "updates/s"),
+         f"{report['peak_gflops']:.1f} GFLOP/s: {report['peak_size']}^3 sgemm, "
+         f"{report['peak_threads']} threads"),
+        ("fused op / small product", f"{100 * report['fused_op_vs_small_product']:.0f} %", ""),
+        ("fused op / peak", f"{100 * report['fused_op_vs_peak']:.0f} %", ""),
+    ]
     print()
     for row in rows:
-        print(f"| {row[0]:24s} | {row[1]:>18s} | {row[2]}")
+        print(f"| {row[0]:24s} | {row[1]:>16s} | {row[2]}")
+    stack = [f"Python {versions['python']}", f"NumPy {versions['numpy']}"]
+    if "tensorflow" in versions:
+        stack.append(f"TensorFlow {versions['tensorflow']} ({versions['tensorflow_build']} build, "
+                     f"run on {versions['tensorflow_device']})")
+    if "torch" in versions:
+        stack.append(f"torch {versions['torch']} ({versions['torch_build']} build, run on "
+                     f"{versions['torch_device']}), SB3 {versions['stable_baselines3']}")
+    if "jax" in versions:
+        stack.append(f"JAX {versions['jax']} / jaxlib {versions['jaxlib']} "
+                     f"({versions['jax_build']} build, run on {versions['jax_device']}), "
+                     f"SBX {versions['sbx']}")
+    print("versions: " + "; ".join(stack))
+    if report["numpy_matmul_gflops"]["cleared_env"]:
+        cleared = ", ".join(f"{k}={v}" for k, v in
+                            report["numpy_matmul_gflops"]["cleared_env"].items())
+        print(f"roofline measured without {cleared} (set here; they force an older kernel)")
+    for name, note in report["notes"].items():
+        if name not in PEERS:
+            print(f"{name}: {note}")
+    print("frameworks each process loaded: " + "; ".join(
+        f"{name}: {', '.join(loaded) or 'none'}"
+        for name, loaded in report["frameworks_loaded"].items()))
     print(f"peak RSS (MB): {report['peak_rss_mb']}")
-    from ddpg.atomic import write_json
-
-    write_json(args.out, report)
-    print(f"Wrote {args.out}")
-    return 0
 
 
 if __name__ == "__main__":

@@ -1,12 +1,19 @@
-"""The benchmark's FLOP count by hand, and its report's contract (not its speed)."""
+"""The benchmark's FLOP count by hand, its process hygiene, and its report's contract
+(not its speed)."""
 import json
+import os
 import subprocess
 import sys
+import textwrap
 
 import pytest
-
 from conftest import REPO_DIR, subprocess_env
-from ddpg.flops import update_flops
+
+sys.path.insert(0, REPO_DIR)
+from scripts import benchmark  # noqa: E402
+from scripts.flops import update_flops  # noqa: E402
+
+SCRIPTS_DIR = os.path.join(REPO_DIR, "scripts")
 
 
 def test_update_flops_by_hand():
@@ -21,21 +28,180 @@ def test_update_flops_by_hand():
     assert update_flops() == pytest.approx(140.1e6, rel=1e-3)
 
 
+def _run_python(code):
+    return subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True,
+                          text=True, env=subprocess_env(), timeout=120)
+
+
+@pytest.mark.parametrize("peer", sorted(benchmark.PEERS))
+def test_a_peer_worker_cannot_import_tensorflow(peer):
+    # In a fresh process, as the worker starts: loading the script must not
+    # pull in TensorFlow or ddpg, and after the guard TensorFlow, installed
+    # here, must refuse to import.
+    done = _run_python(f"""
+        import importlib.util, sys
+        sys.path.insert(0, {SCRIPTS_DIR!r})
+        import benchmark
+        assert "tensorflow" not in sys.modules and "ddpg" not in sys.modules, "loaded early"
+        assert importlib.util.find_spec("tensorflow") is not None, "tensorflow not installed"
+        benchmark.guard_worker({peer!r})
+        assert importlib.util.find_spec("tensorflow") is None
+        try:
+            import tensorflow
+        except ImportError:
+            print("blocked")
+        else:
+            print("imported")
+        try:
+            import ddpg
+        except ImportError:
+            print("ddpg blocked")
+    """)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split() == ["blocked", "ddpg", "blocked"]
+
+
+def test_the_guard_leaves_tensorflow_to_the_ddpg_workers():
+    done = _run_python(f"""
+        import importlib.util, sys
+        sys.path.insert(0, {SCRIPTS_DIR!r})
+        import benchmark
+        benchmark.guard_worker("fused")
+        print(importlib.util.find_spec("tensorflow") is not None,
+              sys.modules.get("torch", "absent"))
+    """)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split() == ["True", "None"]
+
+
+def test_the_roofline_worker_runs_without_the_blas_overrides(monkeypatch):
+    monkeypatch.setenv("OPENBLAS_CORETYPE", "Haswell")
+    monkeypatch.setenv("OPENBLAS_L2_SIZE", "1048576")
+    env = benchmark.worker_env("blas")
+    assert "OPENBLAS_CORETYPE" not in env and "OPENBLAS_L2_SIZE" not in env
+    assert benchmark.worker_env("fused")["OPENBLAS_CORETYPE"] == "Haswell"
+    assert os.environ["OPENBLAS_CORETYPE"] == "Haswell"
+
+
+TF_CHATTER = (
+    "WARNING: All log messages before absl::InitializeLog() is called are written to STDERR\n"
+    "I0000 00:00:1795561499.614404    4969 cudart_stub.cc:31] Could not find cuda drivers on "
+    "your machine, GPU will not be used.\n"
+    "2026-11-24 10:01:02.345678: I tensorflow/core/util/port.cc:153] oneDNN custom operations "
+    "are on. You may see slightly different numerical results.\n"
+    "To enable the following instructions: AVX512F FMA, in other operations, rebuild "
+    "TensorFlow with the appropriate compiler flags.\n"
+)
+
+
+def test_crash_report_names_the_exception_not_the_first_notice():
+    stderr = TF_CHATTER + textwrap.dedent("""\
+        Traceback (most recent call last):
+          File "/x/benchmark.py", line 500, in <module>
+            raise ValueError("first")
+        ValueError: first
+
+        During handling of the above exception, another exception occurred:
+
+        Traceback (most recent call last):
+          File "/x/benchmark.py", line 502, in <module>
+            model.learn(steps)
+        RuntimeError: replay buffer is empty
+        W0000 00:00:1795561500.000001    4969 something.cc:1] shutting down
+        """)
+    assert benchmark.crash_line(stderr, 1) == "RuntimeError: replay buffer is empty (exit code 1)"
+
+
+def test_crash_report_of_a_segfault_names_the_signal_and_the_frame():
+    stderr = TF_CHATTER + textwrap.dedent("""\
+        Fatal Python error: Segmentation fault
+
+        Thread 0x00007f0000000002 (most recent call first):
+          File "/usr/lib/python3.11/threading.py", line 320 in wait
+
+        Current thread 0x00007f0000000001 (most recent call first):
+          File "<frozen importlib._bootstrap>", line 241 in _call_with_frames_removed
+          File "/site/triton/_C/__init__.py", line 7 in <module>
+          File "/site/torch/_dynamo/__init__.py", line 3 in <module>
+
+        Extension modules: numpy.core._multiarray_umath, torch._C (total: 2)
+        """)
+    line = benchmark.crash_line(stderr, -11)
+    assert line.startswith("Fatal Python error: Segmentation fault")
+    assert 'triton/_C/__init__.py", line 7' in line and "threading" not in line
+    assert line.endswith("(killed by SIGSEGV, exit code 139)")
+
+
+def test_crash_report_without_a_traceback_takes_the_last_real_line():
+    stderr = "loading\nerror: cannot open libfoo.so\n" + TF_CHATTER
+    assert benchmark.crash_line(stderr, 2) == "error: cannot open libfoo.so (exit code 2)"
+    assert benchmark.crash_line(TF_CHATTER, 3).startswith("To enable the following")
+    fatal = "F1125 00:15:17.179933   18480 parse_flags_from_env.cc:234] Unknown flag in XLA_FLAGS"
+    assert benchmark.crash_line(TF_CHATTER + fatal + "\n" + TF_CHATTER, -6) == \
+        fatal + " (killed by SIGABRT, exit code 134)"
+    assert benchmark.crash_line("", -9) == "(no error output) (killed by SIGKILL, exit code 137)"
+
+
+def test_bad_arguments_fail_in_one_line():
+    done = subprocess.run([sys.executable, os.path.join(SCRIPTS_DIR, "benchmark.py"),
+                           "--steps", "0"], capture_output=True, text=True, env=subprocess_env(),
+                          timeout=60)
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr and "--steps >= 1" in done.stderr
+
+
+@pytest.mark.slow
 def test_benchmark_writes_the_report_keys(tmp_path):
     out = tmp_path / "bench.json"
-    done = subprocess.run([sys.executable, f"{REPO_DIR}/scripts/benchmark.py", "--steps", "200",
-                           "--warmup", "100", "--repeats", "1", "--no-sb3", "--out", str(out)],
-                          env=subprocess_env(), capture_output=True, text=True, timeout=600)
+    done = subprocess.run([sys.executable, os.path.join(SCRIPTS_DIR, "benchmark.py"),
+                           "--steps", "200", "--warmup", "100", "--repeats", "1", "--no-peers",
+                           "--out", str(out)],
+                          env=subprocess_env(), capture_output=True, text=True, timeout=900)
     assert done.returncode == 0, done.stderr[-2000:]
     with open(out) as handle:
         report = json.load(handle)
-    for key in ("fused_steps_per_s", "tutorial_steps_per_s", "sb3_steps_per_s",
-                "fused_updates_per_s", "roofline_updates_per_s", "cpu_count", "date"):
+    for key in ("fused_steps_per_s", "tutorial_steps_per_s", "sb3_steps_per_s", "sbx_steps_per_s",
+                "fused_updates_per_s", "roofline_updates_per_s", "cpu_count", "date",
+                "small_product_gflops", "peak_gflops", "fused_op_vs_small_product",
+                "fused_op_vs_peak", "versions"):
         assert key in report, key
     assert report["sb3_steps_per_s"] is None and report["fused_over_sb3"] is None
+    assert report["sbx_steps_per_s"] is None and report["fused_over_sbx"] is None
+    assert "--no-peers" in report["notes"]["sb3"] and "--no-peers" in report["notes"]["sbx"]
     assert report["fused_over_tutorial"] == pytest.approx(
         report["fused_steps_per_s"] / report["tutorial_steps_per_s"])
+    flops = update_flops()
+    assert report["flops_per_update"] == flops
     assert report["roofline_updates_per_s"] == pytest.approx(
-        report["numpy_matmul_gflops"]["best"] * 1e9 / update_flops())
-    assert report["fused_steps_per_s"] > 0 and report["fused_updates_per_s"] > 0
-    assert "fused/tutorial" in done.stdout and "roofline" in done.stdout
+        report["small_product_gflops"] * 1e9 / flops)
+    assert report["fused_op_vs_small_product"] == pytest.approx(
+        report["fused_updates_per_s"] * flops / (report["small_product_gflops"] * 1e9))
+    assert report["fused_op_vs_peak"] == pytest.approx(
+        report["fused_updates_per_s"] * flops / (report["peak_gflops"] * 1e9))
+    assert report["fused_steps_per_s"] > 0 and report["peak_gflops"] > 0
+    assert report["versions"]["tensorflow"] and report["versions"]["numpy"]
+    assert report["frameworks_loaded"]["fused"] == ["tensorflow"]
+    assert report["frameworks_loaded"]["blas"] == []
+    assert "fused/tutorial" in done.stdout and "peak roofline" in done.stdout
+
+
+def test_preset_settings_fit_the_constructors_and_train():
+    # Keyword drift between ddpg.config and the classes would only show in a
+    # slow benchmark run; the signatures say it at once.
+    import inspect
+
+    import ddpg
+    from ddpg.config import PRESETS, resolve
+
+    accepted = {key: set(inspect.signature(target).parameters)
+                for key, target in (("actor", ddpg.ActorNetwork), ("critic", ddpg.CriticNetwork),
+                                    ("train", ddpg.train))}
+    for name in PRESETS:
+        settings = benchmark.preset_settings(name)
+        for key, names in accepted.items():
+            assert set(settings[key]) <= names, (name, key, set(settings[key]) - names)
+        config = resolve(preset=name)
+        assert settings["train"]["minibatch_size"] == config.minibatch_size
+        assert settings["critic"]["l2"] == config.critic_l2
+        assert isinstance(settings["noise"], ddpg.GaussianActionNoise) == \
+            (config.noise == "gaussian")

@@ -1,0 +1,48 @@
+"""Counting the floating-point work of one DDPG update, for the benchmark's roofline.
+
+Only matrix products are counted (2*m*k*n per product): they are the
+compute-bound part, and the part a BLAS kernel's GFLOP/s speaks about.
+Adam, the soft updates and the activations touch each number a few times
+and are bound by memory, not arithmetic.
+"""
+
+
+def dense_flops(batch, n_in, n_out):
+    return 2 * batch * n_in * n_out
+
+
+def actor_forward_flops(batch, state_dim, action_dim, hidden=(400, 300)):
+    h1, h2 = hidden
+    return (dense_flops(batch, state_dim, h1) + dense_flops(batch, h1, h2)
+            + dense_flops(batch, h2, action_dim))
+
+
+def critic_forward_flops(batch, state_dim, action_dim, hidden=(400, 300)):
+    h1, h2 = hidden
+    return (dense_flops(batch, state_dim, h1) + dense_flops(batch, h1, h2)
+            + dense_flops(batch, action_dim, h2) + dense_flops(batch, h2, 1))
+
+
+def update_flops(batch=64, state_dim=3, action_dim=1, hidden=(400, 300)):
+    """Matrix-product FLOPs of one fused update (FusedUpdate), as built.
+
+    Critic step: target actor and target critic on s2, critic on (s, a),
+    then weight gradients of all critic layers plus the input gradients
+    back to the first hidden layer.  Actor step: mu(s), the updated critic
+    on (s, mu(s)), dQ/da through the critic's last two layers, then weight
+    gradients of all actor layers and input gradients down to its first
+    hidden layer.  Plus mu(s') for one next state.
+    """
+    h1, h2 = hidden
+    b = batch
+    actor_fwd = actor_forward_flops(b, state_dim, action_dim, hidden)
+    critic_fwd = critic_forward_flops(b, state_dim, action_dim, hidden)
+    critic_weight_grads = critic_fwd
+    critic_input_grads = dense_flops(b, h2, 1) + dense_flops(b, h1, h2)
+    critic_step = actor_fwd + critic_fwd + critic_fwd + critic_weight_grads + critic_input_grads
+    dq_da = dense_flops(b, h2, 1) + dense_flops(b, action_dim, h2)
+    actor_weight_grads = actor_fwd
+    actor_input_grads = dense_flops(b, h2, action_dim) + dense_flops(b, h1, h2)
+    actor_step = actor_fwd + critic_fwd + dq_da + actor_weight_grads + actor_input_grads
+    next_action = actor_forward_flops(1, state_dim, action_dim, hidden)
+    return critic_step + actor_step + next_action
