@@ -127,11 +127,13 @@ def train(sess, env, actor, critic, actor_noise=None, *, max_episodes=DEFAULTS.m
     update = (FusedUpdate if fused else TutorialUpdate)(sess, actor, critic, gamma)
 
     summary_ops, summary_vars = build_summaries()
-    if initialize:
-        sess.run(tf.global_variables_initializer())
+    # The writer records the graph before anything runs: serialising it
+    # after the initializer ran makes TensorFlow warn about changed ops.
     own_writer = writer is None and summary_dir is not None
     if own_writer:
         writer = summary_writer(summary_dir, sess.graph)
+    if initialize:
+        sess.run(tf.global_variables_initializer())
 
     stop_requested = stop_requested or (lambda: False)
     hooks = _StepHooks(stop_requested, eval_every if on_eval else 0, on_eval)
