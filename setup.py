@@ -18,7 +18,7 @@ INSTALL_REQUIRES = [
 # Optional features; `test` pulls what the tests of every feature need, so CI
 # exercises them all (the bench peers are left out: PyTorch alone is gigabytes).
 MUJOCO = ["gymnasium[mujoco]>=1.0,<1.5"]
-SWEEP = ["ray[tune]>=2.9,<3"]
+SWEEP = ["ray[tune]>=2.41,<3"]  # ray.tune.report/RunConfig/Checkpoint: 2.41+
 NOTEBOOK = ["notebook>=7,<8", "ipykernel>=6,<8", "nbclient>=0.10,<0.12", "nbformat>=5.9,<6"]
 EXTRAS = {
     "mujoco": MUJOCO,
@@ -37,7 +37,9 @@ setup(
     long_description=long_description,
     long_description_content_type="text/markdown",
     python_requires=">=3.9",
-    packages=["ddpg", "ddpg.core", "ddpg.run", "ddpg.outputs", "ddpg.cli", "ddpg_scripts"],
+    packages=["ddpg", "ddpg.core", "ddpg.run", "ddpg.outputs", "ddpg.cli", "ddpg.sweep",
+              "ddpg_scripts"],
+    package_data={"ddpg.sweep": ["published.json"]},
     package_dir={"ddpg_scripts": "scripts"},
     install_requires=INSTALL_REQUIRES,
     extras_require=EXTRAS,
@@ -46,6 +48,7 @@ setup(
             "ddpg-train=ddpg_scripts.train_pendulum:main",
             "ddpg-evaluate=ddpg_scripts.evaluate:main",
             "ddpg-plot=ddpg_scripts.plot:main",
+            "ddpg-sweep=ddpg_scripts.sweep:main",
         ]
     },
     classifiers=[

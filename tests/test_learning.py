@@ -25,17 +25,29 @@ def pendulum_run(seed, episodes, fused=True):
 
 
 def test_seventy_episodes_clearly_beat_a_random_policy():
-    """Random play scores about -1200; a flipped actor gradient about -1600.
+    """A correct actor gradient takes Pendulum far from where a flipped one ends.
 
-    Measured here with the tutorial's hyperparameters: -430 and -285
-    (seeds 0 and 1) after 70 episodes, -1650 and -1600 with the sign flipped.
+    Thresholds come from a spread, not one lucky seed: another CPU picks other
+    oneDNN kernels, the rounding differs and so does the whole trajectory.
+    Metrics, tutorial hyperparameters, 70 episodes (about 14,000 steps):
+      E = greedy mean return over 10 evaluation episodes (random_seed = run seed);
+      I = mean training return of episodes 61-70 minus that of episodes 1-10.
+    Measured, seeds 0-4, TF_ENABLE_ONEDNN_OPTS=1 | =0:
+      E  -604 -239 -150 -184 -203 | -804 -351 -161 -363 -200   (worst -804)
+      I   933  919 1059 1203  928 |  871  935 1075  854  935   (worst  854)
+    Actor gradient sign flipped (negative actor learning rate; seeds 0 and 1):
+      E -1770 -1720, I -112 -270.  Uniform random actions score E -1161 to
+      -1360 on the same evaluation episodes (-1360 for seed 1), untrained actors
+      -1090 to -1361.
+    Each threshold is half-way between the worst seed and the best flipped run:
+      E > (-804 - 1720) / 2 = -1262, so -1260;  I > (854 - 112) / 2 = 371, so 370.
     """
     sess, actor, state = pendulum_run(seed=1, episodes=70)
     result = evaluate(gym.make("Pendulum-v1"), actor, episodes=10, random_seed=1,
                       max_episode_len=200)
-    assert result["mean_return"] > -700, result["returns"]
+    assert result["mean_return"] > -1260, result["returns"]
     rewards = state.episode_rewards
-    assert np.mean(rewards[-10:]) > np.mean(rewards[:10]) + 300
+    assert np.mean(rewards[-10:]) > np.mean(rewards[:10]) + 370, rewards
     sess.close()
 
 

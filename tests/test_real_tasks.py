@@ -88,10 +88,15 @@ def test_no_opengl_says_so_in_one_line_and_exits_0(tmp_path):
 
 
 def test_inverted_pendulum_is_learned_in_a_few_thousand_steps(tmp_path):
-    """fujimoto2018 on InvertedPendulum-v5, 6,000 steps, evaluated on 3 episodes.
+    """fujimoto2018 on InvertedPendulum-v5: 6,000 steps (1,000 of them random) balance it.
 
-    Random actions keep the pole up for about 5 steps.  Measured here (seeds
-    0-4) with TF_ENABLE_ONEDNN_OPTS=1 and =0: SEE_DOCSTRING_NUMBERS.
+    Metric: mean return (steps the pole stays up) of the final 3-episode
+    evaluation.  Measured, seeds 0-4, TF_ENABLE_ONEDNN_OPTS=1 | =0:
+      39.3 63.0 48.0 45.7 45.3 | 102.3 38.3 57.3 71.3 51.0   (worst 38.3)
+    Actor gradient sign flipped (negative actor learning rate; seeds 0 and 1):
+      2.0 and 2.0, the pole falls at once.  Random actions last about 5 steps.
+    Threshold half-way between the worst seed and the flipped run:
+      (38.3 + 2.0) / 2 = 20.2, so 20.
     """
     from ddpg.run.driver import run_training
 
@@ -101,4 +106,4 @@ def test_inverted_pendulum_is_learned_in_a_few_thousand_steps(tmp_path):
         monitor_dir=str(tmp_path / "gym_ddpg"), summary_dir=str(tmp_path / "tf_ddpg")))
     assert run_training(config, log=lambda line: None) == 0
     result = read_json(tmp_path / "evaluation.json")
-    assert result["mean_return"] > 100, result["returns"]
+    assert result["mean_return"] > 20, result["returns"]

@@ -113,3 +113,59 @@ def plot_runs(directories, out, window=10, aggregate=False, title=None, labels=N
         fig.savefig(tmp, format="png")
     plt.close(fig)
     return runs
+
+
+def align_curves(curves):
+    """[(steps, values), ...] of several runs -> (steps, runs x steps array).
+
+    Runs evaluated every N steps share their steps; the common ones are
+    used as they are.  Otherwise each run is interpolated onto all their
+    steps within the range every run covers.
+    """
+    curves = [(np.asarray(s, dtype=float), np.asarray(v, dtype=float)) for s, v in curves
+              if len(s)]
+    if not curves:
+        return np.zeros(0), np.zeros((0, 0))
+    common = sorted(set.intersection(*(set(s.tolist()) for s, _ in curves)))
+    if common:
+        rows = [[dict(zip(s.tolist(), v.tolist()))[x] for x in common] for s, v in curves]
+        return np.array(common), np.array(rows)
+    low = max(s.min() for s, _ in curves)
+    high = min(s.max() for s, _ in curves)
+    grid = np.unique(np.concatenate([s for s, _ in curves]))
+    grid = grid[(grid >= low) & (grid <= high)]
+    return grid, np.array([np.interp(grid, s, v) for s, v in curves])
+
+
+def plot_step_curves(curves, out, title=None, xlabel="environment steps",
+                     ylabel="evaluation return (mean of episodes)"):
+    """PNG of runs' evaluation returns against steps: each run, their mean, a 95% bootstrap band.
+
+    Returns (steps, mean, low, high) of the plotted band.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    steps, rows = align_curves(curves)
+    if not len(steps):
+        raise ValueError("no evaluation points to plot")
+    mean, low, high = bootstrap_band(rows)
+    fig, ax = plt.subplots(figsize=(8, 5), dpi=100)
+    for s, v in curves:
+        ax.plot(s, v, color="grey", alpha=0.3, linewidth=1)
+    ax.plot(steps, mean, marker="o" if len(steps) < 30 else None,
+            label=f"mean of {len(rows)} run{'s' if len(rows) != 1 else ''}")
+    if len(rows) > 1:
+        ax.fill_between(steps, low, high, alpha=0.25, label="95% bootstrap CI over runs")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title or "DDPG evaluations")
+    ax.grid(alpha=0.3)
+    ax.legend(loc="best", fontsize="small")
+    fig.tight_layout()
+    with atomic.atomic_path(out) as tmp:
+        fig.savefig(tmp, format="png")
+    plt.close(fig)
+    return steps, mean, low, high

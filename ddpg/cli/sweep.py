@@ -1,0 +1,245 @@
+"""`scripts/sweep.py` / `ddpg-sweep`: many training runs as Ray Tune trials, and their report.
+
+Every check that can refuse the sweep (unknown tasks or settings, an empty
+grid, an occupied storage folder, an address where no cluster answers)
+runs before Ray starts, and ends with one line and exit code 2.
+"""
+import os
+import shutil
+import sys
+
+from ddpg import config as settings
+from ddpg.cli import OneLineArgumentParser, guarded, prog_name
+
+DEFAULT_CPUS_PER_TRIAL = 1
+DEFAULT_MAX_FAILURES = 3
+DEFAULT_SEEDS = "0"
+# Options that define a new sweep; --resume takes them from sweep.json instead.
+DEFINING = ("env", "suite", "seeds", "preset", "grid", "name", "cpus_per_trial", "max_failures")
+
+
+def _training_fields():
+    from ddpg.sweep.grid import NOT_IN_GRID, TRIAL_FIXED
+
+    return [f for f in settings.fields()
+            if f.name not in NOT_IN_GRID and f.name not in TRIAL_FIXED and f.name != "preset"]
+
+
+def build_parser(prog):
+    from ddpg.sweep.grid import SUITES
+
+    parser = OneLineArgumentParser(
+        prog=prog, description="Run DDPG training runs as Ray Tune trials (one machine by "
+        "default, a Ray cluster with --address), then write report.md and learning curves.")
+    grid = parser.add_argument_group("what to run")
+    grid.add_argument("--env", nargs="+", metavar="ID", help="Gymnasium task id(s)")
+    grid.add_argument("--suite", choices=sorted(SUITES),
+                      help="a named benchmark: td3-paper is the 7 MuJoCo tasks of the TD3 "
+                           "paper's Table 1 with the fujimoto2018 preset, 1,000,000 steps "
+                           "each, seeds 0-9 (--total-steps and --seeds scale it down)")
+    grid.add_argument("--seeds", help=f"random seeds, e.g. 0-9 or 0,3,5 (default "
+                                      f"{DEFAULT_SEEDS}; a suite's own otherwise)")
+    grid.add_argument("--preset", choices=sorted(settings.PRESETS),
+                      help="published settings every trial starts from (default: tutorial)")
+    grid.add_argument("--grid", action="append", metavar="KEY=V1,V2",
+                      help="a training setting and its values; several --grid give the "
+                           "product (list values: hidden_sizes=400,300;256,256)")
+    run = parser.add_argument_group("where and how")
+    run.add_argument("--name", help="sweep name (default: the suite or the task ids)")
+    run.add_argument("--storage", metavar="PATH",
+                     help="folder for the trials' results and Tune's state (default "
+                          "results/sweeps/<name>); on a cluster, a path every node reaches")
+    run.add_argument("--address", metavar="ADDR",
+                     help="join this Ray cluster (HOST:PORT, or auto for the one `ray start` "
+                          "made on this machine) instead of starting Ray here")
+    run.add_argument("--cpus-per-trial", type=float,
+                     help=f"CPUs (and TensorFlow threads) per trial (default "
+                          f"{DEFAULT_CPUS_PER_TRIAL})")
+    run.add_argument("--max-failures", type=int,
+                     help=f"retries of a trial whose worker dies, each from its last "
+                          f"checkpoint (default {DEFAULT_MAX_FAILURES})")
+    run.add_argument("--num-cpus", type=int,
+                     help="CPUs Ray may use when it starts here (default: all)")
+    run.add_argument("--ray-temp-dir", metavar="DIR",
+                     help="Ray's session folder when it starts here (default "
+                          "/tmp/ddpg-ray-<uid>; keep it short: Ray's sockets live there)")
+    action = parser.add_argument_group("existing sweeps")
+    action.add_argument("--resume", action="store_true",
+                        help="continue the sweep in --storage; finished trials are left alone")
+    action.add_argument("--force", action="store_true",
+                        help="replace the sweep in the storage folder")
+    action.add_argument("--report", metavar="PATH",
+                        help="only (re)write report.md and the curves of the sweep in PATH")
+    training = parser.add_argument_group(
+        "training settings for every trial (as ddpg-train's flags; --grid varies them)")
+    for field in _training_fields():
+        default = field.default
+        shown = ",".join(map(str, default)) if isinstance(default, tuple) else default
+        training.add_argument(settings.flag_of(field), dest="set_" + field.name, metavar="V",
+                              help=f"{field.metadata['help']} (default: {shown}, or the "
+                                   "preset's)")
+    return parser
+
+
+def spec_from_args(args):
+    """The SweepSpec the flags describe; UserError for anything that cannot run."""
+    from ddpg.errors import UserError
+    from ddpg.sweep.grid import SUITES, SweepSpec, parse_grid, parse_seeds
+
+    fixed = {}
+    for field in _training_fields():
+        text = getattr(args, "set_" + field.name)
+        if text is not None:
+            fixed[field.name] = settings.parse_value(field.name, text)
+    preset = args.preset
+    if args.suite:
+        if args.env:
+            raise UserError("give --suite or --env, not both")
+        suite = SUITES[args.suite]
+        envs = list(suite["envs"])
+        preset = preset or suite["preset"]
+        fixed.setdefault("total_steps", suite["total_steps"])
+        seeds = parse_seeds(args.seeds or suite["seeds"])
+    else:
+        envs = list(dict.fromkeys(args.env or []))
+        seeds = parse_seeds(args.seeds or DEFAULT_SEEDS)
+    if not envs:
+        raise UserError("no task to run: give --env ID [ID ...] or --suite NAME")
+    cpus = DEFAULT_CPUS_PER_TRIAL if args.cpus_per_trial is None else args.cpus_per_trial
+    if not cpus > 0:
+        raise UserError(f"--cpus-per-trial must be more than 0, got {args.cpus_per_trial}")
+    failures = DEFAULT_MAX_FAILURES if args.max_failures is None else args.max_failures
+    if failures < 0:
+        raise UserError(f"--max-failures must be 0 or more, got {failures}")
+    name = args.name or args.suite or "+".join(envs)
+    return SweepSpec(name=name, envs=envs, seeds=seeds, preset=preset,
+                     grid=parse_grid(args.grid), fixed=fixed, suite=args.suite,
+                     cpus_per_trial=int(cpus) if float(cpus).is_integer() else cpus,
+                     max_failures=failures)
+
+
+def default_storage(name):
+    from ddpg.sweep.grid import _safe
+
+    return os.path.join("results", "sweeps", _safe(name))
+
+
+def storage_path(text):
+    """The absolute folder of --storage; URIs are refused (trials write there directly)."""
+    from ddpg.errors import UserError
+
+    if "://" in str(text):
+        raise UserError(f"--storage must be a folder (on a cluster, one every node mounts), "
+                        f"got {text!r}: trials write their results folders there directly")
+    return os.path.abspath(text)
+
+
+def check_storage(storage, resume, force):
+    """UserError unless the storage folder may receive this sweep."""
+    from ddpg.errors import UserError
+    from ddpg.run.folder import check_writable
+    from ddpg.sweep.runner import SPEC_FILE, TUNE_DIR
+
+    check_writable(storage)
+    exists = os.path.exists(os.path.join(storage, SPEC_FILE))
+    if resume:
+        if not exists:
+            raise UserError(f"--resume: {storage} holds no sweep to continue")
+        if not os.path.isdir(os.path.join(storage, TUNE_DIR)):
+            raise UserError(f"--resume: the sweep in {storage} has no Tune state "
+                            f"({TUNE_DIR}/); start it again with --force")
+    elif exists and not force:
+        raise UserError(f"{storage} already holds a sweep; use --resume to continue it or "
+                        "--force to replace it")
+
+
+def clear_sweep(storage):
+    """--force: remove what an earlier sweep wrote there (other files stay)."""
+    from ddpg.sweep.grid import RUNS
+    from ddpg.sweep.report import REPORT
+    from ddpg.sweep.runner import SPEC_FILE, TUNE_DIR
+
+    for name in (TUNE_DIR, RUNS):
+        shutil.rmtree(os.path.join(storage, name), ignore_errors=True)
+    for name in os.listdir(storage) if os.path.isdir(storage) else []:
+        if name in (SPEC_FILE, REPORT) or (name.startswith("curves_") and name.endswith(".png")):
+            os.remove(os.path.join(storage, name))
+
+
+def main(argv=None):
+    prog = prog_name("ddpg-sweep")
+
+    @guarded(prog)
+    def run(arguments):
+        from ddpg.errors import UserError
+
+        args = build_parser(prog).parse_args(arguments)
+        if args.report:
+            return write_report_only(args.report)
+        if args.resume and args.force:
+            raise UserError("--force and --resume contradict each other: choose one")
+        from ddpg.sweep import runner
+        from ddpg.sweep.grid import check_envs, check_trials
+
+        if args.resume:
+            given = [f"--{name.replace('_', '-')}" for name in DEFINING
+                     if getattr(args, name) not in (None, [])]
+            given += [settings.flag_of(f) for f in _training_fields()
+                      if getattr(args, "set_" + f.name) is not None]
+            if given:
+                raise UserError(f"--resume continues the sweep as it was defined; drop "
+                                f"{', '.join(given)}")
+            if not args.storage:
+                raise UserError("--resume needs --storage PATH, the sweep's folder")
+            storage = storage_path(args.storage)
+            check_storage(storage, resume=True, force=False)
+            spec = runner.load_spec(storage)
+        else:
+            spec = spec_from_args(args)
+            check_envs(spec.envs)
+            storage = storage_path(args.storage or default_storage(spec.name))
+            check_storage(storage, resume=False, force=args.force)
+            doomed = check_trials(spec, storage)
+            if doomed:
+                print(f"warning: {len(doomed)} of {len(spec.trials())} trials have settings "
+                      "that cannot work; they will fail and the others run:")
+                for trial_id, line in doomed.items():
+                    print(f"  {trial_id}: {line}")
+        if args.address:
+            runner.check_address(args.address)
+        if not args.resume:
+            if args.force:
+                clear_sweep(storage)
+            os.makedirs(storage, exist_ok=True)
+            runner.save_spec(storage, spec)
+        where = f"the Ray cluster at {args.address}" if args.address else "Ray on this machine"
+        print(f"Sweep {spec.name}: {len(spec.trials())} trials on {where}; "
+              f"{spec.cpus_per_trial} CPU(s) per trial; storage {storage}")
+        result = runner.run(spec, storage, resume=args.resume, address=args.address,
+                            num_cpus=args.num_cpus, temp_dir=args.ray_temp_dir)
+        runner.print_outcome(result, storage)
+        if result["unfinished"]:
+            return 130
+        try:
+            from ddpg.sweep.report import write_report
+
+            print(f"Report: {write_report(storage, spec)}")
+        except UserError as exc:
+            print(f"No report: {exc}")
+        return 1 if result["failed"] else 0
+
+    return run(argv)
+
+
+def write_report_only(path):
+    from ddpg.sweep.report import write_report
+    from ddpg.sweep.runner import load_spec
+
+    storage = os.path.abspath(path)
+    out = write_report(storage, load_spec(storage))
+    print(f"Report: {out}")
+    return 0
+
+
+def script_main(argv=None):
+    sys.exit(main(argv))
