@@ -135,7 +135,7 @@ def run(spec, storage, resume=False, address=None, num_cpus=None, temp_dir=None,
                 # imported once per worker, and every run builds a new graph.
                 tune_config=tune.TuneConfig(trial_name_creator=trial_name,
                                             trial_dirname_creator=trial_dirname,
-                                            reuse_actors=os.environ.get("DDPG_REUSE", "1") == "1"),
+                                            reuse_actors=True),
                 run_config=tune.RunConfig(
                     name=TUNE_DIR, storage_path=storage,
                     failure_config=tune.FailureConfig(max_failures=spec.max_failures),
