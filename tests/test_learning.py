@@ -24,7 +24,7 @@ def pendulum_run(seed, episodes, fused=True):
     return sess, actor, state
 
 
-def test_seventy_episodes_clearly_beat_a_random_policy():
+def test_seventy_episodes_learn_far_beyond_a_flipped_gradient():
     """A correct actor gradient takes Pendulum far from where a flipped one ends.
 
     Thresholds come from a spread, not one lucky seed: another CPU picks other
