@@ -76,17 +76,12 @@ def bootstrap_band(curves, confidence=0.95, resamples=1000, seed=0):
 
 def plot_runs(directories, out, window=10, aggregate=False, title=None, labels=None):
     """Write a learning-curve PNG of one or more runs to `out`; returns the runs."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     labels = labels or [None] * len(directories)
     runs = [read_run(d, label) for d, label in zip(directories, labels)]
     runs_with_data = [r for r in runs if len(r["returns"])]
     if not runs_with_data:
         raise ValueError("no episodes found in " + ", ".join(map(str, directories)))
-    fig, ax = plt.subplots(figsize=(8, 5), dpi=100)
+    fig, ax = new_figure()
     if aggregate and len(runs_with_data) > 1:
         length = min(len(r["returns"]) for r in runs_with_data)
         curves = [rolling_mean(r["returns"][:length], window) for r in runs_with_data]
@@ -103,16 +98,33 @@ def plot_runs(directories, out, window=10, aggregate=False, title=None, labels=N
         if run["eval_episodes"]:
             ax.scatter(run["eval_episodes"], run["eval_returns"], marker="*", s=120, zorder=3,
                        label=f"{run['label']} evaluation")
-    ax.set_xlabel("episode")
-    ax.set_ylabel("return")
-    ax.set_title(title or "DDPG learning curve")
+    save_figure(fig, ax, out, "episode", "return", title or "DDPG learning curve")
+    return runs
+
+
+def new_figure():
+    """(fig, ax) on the headless Agg backend, the size every plot here uses."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt.subplots(figsize=(8, 5), dpi=100)
+
+
+def save_figure(fig, ax, out, xlabel, ylabel, title):
+    """Label, legend and write `fig` to the PNG `out` atomically, then free it."""
+    import matplotlib.pyplot as plt
+
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
     ax.grid(alpha=0.3)
     ax.legend(loc="best", fontsize="small")
     fig.tight_layout()
     with atomic.atomic_path(out) as tmp:
         fig.savefig(tmp, format="png")
     plt.close(fig)
-    return runs
 
 
 def align_curves(curves):
@@ -143,29 +155,16 @@ def plot_step_curves(curves, out, title=None, xlabel="environment steps",
 
     Returns (steps, mean, low, high) of the plotted band.
     """
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     steps, rows = align_curves(curves)
     if not len(steps):
         raise ValueError("no evaluation points to plot")
     mean, low, high = bootstrap_band(rows)
-    fig, ax = plt.subplots(figsize=(8, 5), dpi=100)
+    fig, ax = new_figure()
     for s, v in curves:
         ax.plot(s, v, color="grey", alpha=0.3, linewidth=1)
     ax.plot(steps, mean, marker="o" if len(steps) < 30 else None,
             label=f"mean of {len(rows)} run{'s' if len(rows) != 1 else ''}")
     if len(rows) > 1:
         ax.fill_between(steps, low, high, alpha=0.25, label="95% bootstrap CI over runs")
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel(ylabel)
-    ax.set_title(title or "DDPG evaluations")
-    ax.grid(alpha=0.3)
-    ax.legend(loc="best", fontsize="small")
-    fig.tight_layout()
-    with atomic.atomic_path(out) as tmp:
-        fig.savefig(tmp, format="png")
-    plt.close(fig)
+    save_figure(fig, ax, out, xlabel, ylabel, title or "DDPG evaluations")
     return steps, mean, low, high
