@@ -2,6 +2,7 @@
 import os
 import sys
 
+import gymnasium as gym
 import numpy as np
 import pytest
 
@@ -55,3 +56,31 @@ def subprocess_env():
     env["SDL_VIDEODRIVER"] = "dummy"
     env.pop("DISPLAY", None)
     return env
+
+
+def build_agent(env, seed=0, actor_lr=1e-4, critic_lr=1e-3, tau=1e-3):
+    """(sess, actor, critic) sized for `env`, on a fresh graph and a seeded session."""
+    from ddpg.compat import tf
+    from ddpg.core.networks import ActorNetwork, CriticNetwork
+    from ddpg.envs import dims
+    from ddpg.run.session import make_session
+
+    tf.reset_default_graph()
+    session = make_session(seed=seed)
+    state_dim, action_dim = dims(env)
+    actor = ActorNetwork(session, state_dim, action_dim, env.action_space, actor_lr, tau)
+    critic = CriticNetwork(session, state_dim, action_dim, critic_lr, tau)
+    return session, actor, critic
+
+
+class RecordActions(gym.Wrapper):
+    """Keeps every action the wrapped environment is given, in `.actions`."""
+
+    def __init__(self, env):
+        super().__init__(env)
+        self.actions = []
+
+    def step(self, action):
+        self.actions.append(np.array(action, copy=True))
+        return self.env.step(action)
+

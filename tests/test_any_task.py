@@ -2,37 +2,16 @@
 import re
 
 import envs  # noqa: F401  (registers the test environments)
-import gymnasium as gym
 import numpy as np
 import pytest
+from conftest import RecordActions, build_agent
 
 from ddpg.compat import tf
-from ddpg.core.networks import ActorNetwork, CriticNetwork
 from ddpg.core.noise import make_noise
 from ddpg.core.training import train
+from ddpg.envs import dims, make_env
 from ddpg.errors import UserError
 from ddpg.outputs.evaluation import evaluate
-from ddpg.envs import dims, make_env
-from ddpg.run.session import make_session
-
-
-def build(env, seed=0, actor_lr=1e-4, critic_lr=1e-3, tau=1e-3):
-    tf.reset_default_graph()
-    sess = make_session(seed=seed)
-    state_dim, action_dim = dims(env)
-    actor = ActorNetwork(sess, state_dim, action_dim, env.action_space, actor_lr, tau)
-    critic = CriticNetwork(sess, state_dim, action_dim, critic_lr, tau)
-    return sess, actor, critic
-
-
-class RecordActions(gym.Wrapper):
-    def __init__(self, env):
-        super().__init__(env)
-        self.actions = []
-
-    def step(self, action):
-        self.actions.append(np.array(action, copy=True))
-        return self.env.step(action)
 
 
 @pytest.mark.slow
@@ -43,7 +22,7 @@ def test_short_run_stays_within_bounds(env_id, state_dim, action_dim):
     env = make_env(env_id)
     assert dims(env) == (state_dim, action_dim)
     recorder = RecordActions(env)
-    sess, actor, critic = build(env)
+    sess, actor, critic = build_agent(env)
     state = train(sess, recorder, actor, critic,
                   make_noise("gaussian", action_dim, seed=1, sigma=1.5),  # big: hits the bounds
                   max_episodes=2, max_episode_len=40, minibatch_size=16, log=lambda line: None)
@@ -62,7 +41,7 @@ def test_short_run_stays_within_bounds(env_id, state_dim, action_dim):
 def test_noise_is_scaled_per_action_dimension():
     env = make_env("envs:TargetReach-v0")
     recorder = RecordActions(env)
-    sess, actor, critic = build(env)
+    sess, actor, critic = build_agent(env)
     train(sess, recorder, actor, critic, make_noise("gaussian", 2, seed=2, sigma=0.05),
           max_episodes=1, max_episode_len=200, minibatch_size=500, log=lambda line: None)
     # No updates (minibatch > steps): actions are mu(s) + noise * half_range.
@@ -98,7 +77,7 @@ def test_asymmetric_task_is_learned():
     off, like a flipped one): D0 < 0.3 only rules out the far bound a[0] = 0.
     """
     env = make_env("envs:TargetReach-v0")
-    sess, actor, critic = build(env, seed=3, actor_lr=1e-3, critic_lr=1e-3, tau=0.05)
+    sess, actor, critic = build_agent(env, seed=3, actor_lr=1e-3, critic_lr=1e-3, tau=0.05)
     sess.run(tf.global_variables_initializer())
     before = evaluate(env, actor, episodes=3, random_seed=0, max_episode_len=20)["mean_return"]
     train(sess, env, actor, critic, make_noise("gaussian", 2, seed=3, sigma=0.2),
