@@ -37,12 +37,13 @@ def main(argv=None):
                 raise UserError("--video-dir needs moviepy, the optional video extra: "
                                 "pip install 'ddpg[video]'")
         from ddpg.envs import make_env
+        from ddpg.outputs.evaluation import FINAL_FILE
         from ddpg.run.checkpoint import find_checkpoint, read_state
 
         checkpoint = find_checkpoint(args.results_dir, args.checkpoint)
         config = read_state(checkpoint).get("config", {})
         run_dir = args.results_dir or os.path.dirname(os.path.dirname(checkpoint))
-        out = args.out or os.path.join(run_dir, "evaluation.json")
+        out = args.out or os.path.join(run_dir, FINAL_FILE)
         env_id = config.get("env_id", "Pendulum-v1")
         seed = config.get("random_seed", 1234) if args.seed is None else args.seed
         max_len = config.get("max_episode_len", 1000)

@@ -8,6 +8,10 @@ import numpy as np
 from ddpg import atomic
 from ddpg.core.seeding import evaluation_seeds
 
+# A run folder's evaluations: the final one, and the periodic ones (--eval-every).
+FINAL_FILE = "evaluation.json"
+PERIODIC_FILE = "evaluations.json"
+
 
 def run_policy_episode(env, policy, seed, max_episode_len, on_frame=None):
     """Return and length of one episode of `policy(obs) -> action`."""
@@ -102,6 +106,15 @@ def read_evaluations(path):
             return json.load(handle).get("evaluations", [])
     except FileNotFoundError:
         return []
+
+
+def read_final_evaluation(path):
+    """The evaluation.json at `path` as a dict, or None when it is missing or unreadable."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return json.load(handle)
+    except (FileNotFoundError, ValueError):
+        return None
 
 
 def evaluation_point(result, steps, episode, wall_seconds):

@@ -16,6 +16,7 @@ import tempfile
 from ddpg.config import validate
 from ddpg.envs import make_env, short_name
 from ddpg.errors import UserError
+from ddpg.outputs.evaluation import FINAL_FILE, PERIODIC_FILE
 from ddpg.outputs.events import event_files
 from ddpg.outputs.monitor import monitor_files
 from ddpg.run.checkpoint import checkpoint_dir, latest_checkpoint, read_state
@@ -38,11 +39,11 @@ class RunPaths:
 
     @property
     def evaluations_json(self):
-        return os.path.join(self.results_dir, "evaluations.json")
+        return os.path.join(self.results_dir, PERIODIC_FILE)
 
     @property
     def evaluation_json(self):
-        return os.path.join(self.results_dir, "evaluation.json")
+        return os.path.join(self.results_dir, FINAL_FILE)
 
     @property
     def gif(self):

@@ -30,16 +30,16 @@ def load_published(path=PUBLISHED):
 def trial_results(storage, trial):
     """What one trial's folder holds: evaluation curve, best, final, status."""
     folder = os.path.join(storage, trial.folder)
-    from ddpg.outputs.evaluation import read_evaluations
+    from ddpg.outputs.evaluation import (
+        FINAL_FILE,
+        PERIODIC_FILE,
+        read_evaluations,
+        read_final_evaluation,
+    )
 
-    points = read_evaluations(os.path.join(folder, "evaluations.json"))
+    points = read_evaluations(os.path.join(folder, PERIODIC_FILE))
     status = trial_module.read_status(folder)
-    final = None
-    try:
-        with open(os.path.join(folder, "evaluation.json"), encoding="utf-8") as handle:
-            final = json.load(handle).get("mean_return")
-    except (FileNotFoundError, ValueError):
-        pass
+    final = (read_final_evaluation(os.path.join(folder, FINAL_FILE)) or {}).get("mean_return")
     return {
         "trial_id": trial.trial_id, "seed": trial.seed,
         "steps": [p["steps"] for p in points], "means": [p["mean"] for p in points],

@@ -136,21 +136,21 @@ def attempts_seconds(attempts):
 
 def final_metrics(results_dir):
     """What Tune shows for a finished trial, from the files of its folder."""
-    import json
+    from ddpg.outputs.evaluation import (
+        FINAL_FILE,
+        PERIODIC_FILE,
+        read_evaluations,
+        read_final_evaluation,
+    )
 
-    from ddpg.outputs.evaluation import read_evaluations
-
-    points = read_evaluations(os.path.join(results_dir, "evaluations.json"))
+    points = read_evaluations(os.path.join(results_dir, PERIODIC_FILE))
     metrics = dict(_point_metrics(points[-1]) if points else {}, finished=True)
     if points:
         metrics["best_eval"] = max(p["mean"] for p in points)
-    try:
-        with open(os.path.join(results_dir, "evaluation.json"), encoding="utf-8") as handle:
-            final = json.load(handle)
+    final = read_final_evaluation(os.path.join(results_dir, FINAL_FILE))
+    if final is not None:
         metrics["final_eval"] = final.get("mean_return")
         metrics["steps"] = final.get("train_steps", metrics.get("steps"))
-    except (FileNotFoundError, ValueError):
-        pass
     return metrics
 
 
@@ -169,10 +169,10 @@ class _Reporter:
         self.last_checkpoint = None
 
     def evaluation(self, point, checkpoint):
-        from ddpg.outputs.evaluation import read_evaluations
+        from ddpg.outputs.evaluation import PERIODIC_FILE, read_evaluations
 
         metrics = _point_metrics(point)
-        points = read_evaluations(os.path.join(self.results_dir, "evaluations.json"))
+        points = read_evaluations(os.path.join(self.results_dir, PERIODIC_FILE))
         metrics["best_eval"] = max([p["mean"] for p in points] + [point["mean"]])
         if not checkpoint or checkpoint == self.last_checkpoint:
             self.tune.report(metrics)
