@@ -3,17 +3,16 @@ import dataclasses
 import json
 
 import envs  # noqa: F401  (registers the test environments)
-import gymnasium as gym
 import numpy as np
 import pytest
+from conftest import RecordActions, build_agent
 
 from ddpg import config as settings
 from ddpg.compat import tf
 from ddpg.core.networks import ActorNetwork, CriticNetwork
 from ddpg.core.training import train
 from ddpg.core.update import FusedUpdate, TutorialUpdate
-from ddpg.envs import dims, make_env
-from ddpg.run.session import make_session
+from ddpg.envs import make_env
 
 
 def relu(x):
@@ -29,8 +28,10 @@ def test_presets_fill_settings_and_explicit_values_override():
     assert fujimoto.critic_action_layer == 1 and fujimoto.critic_l2 == 0.0
     assert (fujimoto.noise, fujimoto.gaussian_sigma) == ("gaussian", 0.1)
     assert (fujimoto.start_steps, fujimoto.eval_every, fujimoto.eval_episodes) == (1000, 5000, 10)
-    assert settings.resolve("fujimoto2018", {"env_id": "HalfCheetah-v5"}).start_steps == 10000
-    assert settings.resolve("fujimoto2018", {"env_id": "Ant-v5"}).start_steps == 10000
+    assert fujimoto.learning_starts == fujimoto.start_steps  # no update before the policy acts
+    for env_id in ("HalfCheetah-v5", "Ant-v5"):
+        long_start = settings.resolve("fujimoto2018", {"env_id": env_id})
+        assert long_start.start_steps == long_start.learning_starts == 10000
     lillicrap = settings.resolve("lillicrap2015")
     assert (lillicrap.critic_l2, lillicrap.ou_sigma, lillicrap.ou_theta) == (1e-2, 0.2, 0.15)
     assert lillicrap.critic_action_layer == 2 and lillicrap.minibatch_size == 64
@@ -151,29 +152,15 @@ class CountingActor:
 
 
 def build(env_id, seed=0):
-    tf.reset_default_graph()
-    sess = make_session(seed=seed)
     env = make_env(env_id)
-    state_dim, action_dim = dims(env)
-    actor = ActorNetwork(sess, state_dim, action_dim, env.action_space, 1e-3, 1e-2)
-    critic = CriticNetwork(sess, state_dim, action_dim, 1e-3, 1e-2)
+    sess, actor, critic = build_agent(env, seed, actor_lr=1e-3, critic_lr=1e-3, tau=1e-2)
     return sess, env, actor, critic
-
-
-class Recorder(gym.Wrapper):
-    def __init__(self, env):
-        super().__init__(env)
-        self.actions = []
-
-    def step(self, action):
-        self.actions.append(np.array(action, copy=True))
-        return self.env.step(action)
 
 
 @pytest.mark.slow
 def test_start_steps_are_uniform_within_bounds_and_the_policy_is_not_queried():
     sess, env, actor, critic = build("envs:TargetReach-v0")
-    counting, recorder = CountingActor(actor), Recorder(env)
+    counting, recorder = CountingActor(actor), RecordActions(env)
     state = train(sess, recorder, counting, critic, total_steps=2000, start_steps=2000,
                   learning_starts=10 ** 6, minibatch_size=16, log=lambda line: None)
     actions = np.array(recorder.actions)
