@@ -25,6 +25,12 @@ class NonFiniteLossError(UserError):
         self.step = step
 
 
+class ServiceStartError(UserError):
+    """A service the command needs (Ray) did not start; nothing was run."""
+
+    exit_code = 1
+
+
 def first_line(exc):
     """The first line of an exception's message (its type name if empty)."""
     text = str(exc).strip().splitlines()

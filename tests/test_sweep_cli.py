@@ -9,6 +9,9 @@ from ddpg.sweep import runner
 from ddpg.sweep.grid import SweepSpec
 
 
+REAL_RUN, REAL_START_RAY = runner.run, runner.start_ray
+
+
 @pytest.fixture(autouse=True)
 def no_ray(monkeypatch):
     """Any of these reaching Ray is a failure of the test."""
@@ -111,3 +114,23 @@ def test_force_replaces_only_the_sweeps_files(monkeypatch, capsys, tmp_path):
     assert seen["files"] == ["notes.txt", "sweep.json"]
     assert seen["spec"].envs == ["MountainCarContinuous-v0"]
     assert "--resume --storage" in capsys.readouterr().out
+
+
+def test_ray_that_cannot_start_is_one_line_and_exit_1(monkeypatch, capsys, tmp_path):
+    """Ray's own start-up failures (here its GCS time-out) are not a traceback."""
+    import ray
+
+    def time_out(*args, **kwargs):
+        raise TimeoutError("Timed out after 60 seconds waiting for the GCS to start.\nmore")
+
+    stopped = []
+    monkeypatch.setattr(runner, "run", REAL_RUN)
+    monkeypatch.setattr(runner, "start_ray", REAL_START_RAY)
+    monkeypatch.setattr(ray, "init", time_out)
+    monkeypatch.setattr(ray, "shutdown", lambda: stopped.append(True))
+    code = cli.main(["--env", "Pendulum-v1", "--total-steps", "10", "--storage",
+                     str(tmp_path / "s")])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 1 and len(err) == 1, err
+    assert "starting Ray here failed: Timed out after 60 seconds" in err[0]
+    assert err[0].endswith("no trial ran") and stopped == [True]

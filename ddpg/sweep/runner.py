@@ -15,7 +15,7 @@ import sys
 import time
 
 from ddpg import atomic
-from ddpg.errors import UserError, first_line
+from ddpg.errors import ServiceStartError, UserError, first_line
 from ddpg.sweep import trial as trial_module
 
 TUNE_DIR = "tune"
@@ -88,13 +88,18 @@ def start_ray(address=None, num_cpus=None, temp_dir=None):
     if not address or is_loopback(address):  # Ray may have been imported before
         ray_constants.ENABLE_RAY_CLUSTER = False
 
-    if address:
-        ray.init(address=address, log_to_driver=False, logging_level=logging.WARNING)
-        return False
-    ray.init(num_cpus=num_cpus, include_dashboard=False, _node_ip_address=LOOPBACK,
-             _temp_dir=temp_dir or default_temp_dir(), log_to_driver=False,
-             logging_level=logging.WARNING)
-    return True
+    try:
+        if address:
+            ray.init(address=address, log_to_driver=False, logging_level=logging.WARNING)
+            return False
+        ray.init(num_cpus=num_cpus, include_dashboard=False, _node_ip_address=LOOPBACK,
+                 _temp_dir=temp_dir or default_temp_dir(), log_to_driver=False,
+                 logging_level=logging.WARNING)
+        return True
+    except Exception as exc:  # Ray raises many types here (timeouts, RuntimeError, ...)
+        ray.shutdown()  # stops whatever part of Ray this process did start
+        what = f"joining the Ray cluster at {address}" if address else "starting Ray here"
+        raise ServiceStartError(f"{what} failed: {first_line(exc)}; no trial ran") from None
 
 
 def trial_name(trial):
@@ -124,7 +129,8 @@ def run(spec, storage, resume=False, address=None, num_cpus=None, temp_dir=None,
                                        resume_errored=False)
         else:
             trials = [dict(t.to_dict(), trial_id=t.trial_id) for t in spec.trials()]
-            reporter = tune.CLIReporter(metric_columns=METRIC_COLUMNS, parameter_columns={"trial/seed": "seed"},
+            reporter = tune.CLIReporter(metric_columns=METRIC_COLUMNS,
+                                        parameter_columns={"trial/seed": "seed"},
                                         max_report_frequency=report_every,
                                         max_progress_rows=50, max_error_rows=50)
             tuner = tune.Tuner(
