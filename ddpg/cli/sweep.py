@@ -178,36 +178,14 @@ def main(argv=None):
             return write_report_only(args.report)
         if args.resume and args.force:
             raise UserError("--force and --resume contradict each other: choose one")
+        if args.num_cpus is not None and args.num_cpus < 1:
+            raise UserError(f"--num-cpus must be at least 1, got {args.num_cpus}")
         from ddpg.sweep import runner
-        from ddpg.sweep.grid import check_envs, check_trials
 
-        if args.resume:
-            given = [f"--{name.replace('_', '-')}" for name in DEFINING
-                     if getattr(args, name) not in (None, [])]
-            given += [settings.flag_of(f) for f in _training_fields()
-                      if getattr(args, "set_" + f.name) is not None]
-            if given:
-                raise UserError(f"--resume continues the sweep as it was defined; drop "
-                                f"{', '.join(given)}")
-            if not args.storage:
-                raise UserError("--resume needs --storage PATH, the sweep's folder")
-            storage = storage_path(args.storage)
-            check_storage(storage, resume=True, force=False)
-            spec = runner.load_spec(storage)
-        else:
-            spec = spec_from_args(args)
-            check_envs(spec.envs)
-            storage = storage_path(args.storage or default_storage(spec.name))
-            check_storage(storage, resume=False, force=args.force)
-            doomed = check_trials(spec, storage)
-            if doomed:
-                print(f"warning: {len(doomed)} of {len(spec.trials())} trials have settings "
-                      "that cannot work; they will fail and the others run:")
-                for trial_id, line in doomed.items():
-                    print(f"  {trial_id}: {line}")
+        spec, storage = resumed_sweep(args) if args.resume else new_sweep(args)
         if args.address:
             runner.check_address(args.address)
-        if not args.resume:
+        if not args.resume:  # every check passed: now the folder changes
             if args.force:
                 clear_sweep(storage)
             os.makedirs(storage, exist_ok=True)
@@ -229,6 +207,42 @@ def main(argv=None):
         return 1 if result["failed"] else 0
 
     return run(argv)
+
+
+def new_sweep(args):
+    """(spec, storage) of a sweep defined by the flags, after every check."""
+    from ddpg.sweep.grid import check_envs, check_trials
+
+    spec = spec_from_args(args)
+    check_envs(spec.envs)
+    storage = storage_path(args.storage or default_storage(spec.name))
+    check_storage(storage, resume=False, force=args.force)
+    doomed = check_trials(spec, storage)
+    if doomed:
+        print(f"warning: {len(doomed)} of {len(spec.trials())} trials have settings that "
+              "cannot work; they will fail and the others run:")
+        for trial_id, line in doomed.items():
+            print(f"  {trial_id}: {line}")
+    return spec, storage
+
+
+def resumed_sweep(args):
+    """(spec, storage) of the sweep --resume continues, as sweep.json defines it."""
+    from ddpg.errors import UserError
+    from ddpg.sweep.runner import load_spec
+
+    given = [f"--{name.replace('_', '-')}" for name in DEFINING
+             if getattr(args, name) not in (None, [])]
+    given += [settings.flag_of(f) for f in _training_fields()
+              if getattr(args, "set_" + f.name) is not None]
+    if given:
+        raise UserError(f"--resume continues the sweep as it was defined; drop "
+                        f"{', '.join(given)}")
+    if not args.storage:
+        raise UserError("--resume needs --storage PATH, the sweep's folder")
+    storage = storage_path(args.storage)
+    check_storage(storage, resume=True, force=False)
+    return load_spec(storage), storage
 
 
 def write_report_only(path):

@@ -162,9 +162,10 @@ def _describe(spec, groups):
         text += "; grid " + ", ".join(
             f"{k} in {{{', '.join(map(format_value, v))}}}" for k, v in spec.grid.items())
     text += "."
-    if spec.fixed:
+    others = {k: v for k, v in spec.fixed.items() if k != "total_steps"}
+    if others:
         text += " Settings of every trial: " + ", ".join(
-            f"`{k}={format_value(v)}`" for k, v in sorted(spec.fixed.items())) + "."
+            f"`{k}={format_value(v)}`" for k, v in sorted(others.items())) + "."
     return text
 
 
@@ -184,17 +185,21 @@ def _plot(storage, group, results, out):
 
 
 def _pm(mean, std):
+    """'mean ± std' with two decimals, or three significant digits for values below 1."""
     if mean is None:
         return "–"
     if std is None:
         return _number(mean)
-    return f"{_number(mean)} ± {_number(std)}"
+    small = abs(mean) < 1 and abs(std) < 1
+    return f"{_number(mean, small)} ± {_number(std, small)}"
 
 
-def _number(value):
+def _number(value, small=None):
     if value is None or not math.isfinite(value):
         return str(value)
-    return f"{value:.2f}" if abs(value) >= 1 or value == 0 else f"{value:.3g}"
+    if small is None:
+        small = abs(value) < 1
+    return f"{value:.3g}" if small and value != 0 else f"{value:.2f}"
 
 
 def _duration(seconds):
