@@ -115,6 +115,8 @@ def start_long_run(results, episode_len, checkpoint_every):
 
 
 def test_sigterm_mid_episode_checkpoints_then_resume_continues(tmp_path):
+    """The signal lands inside an episode; the run finishes that episode, so the
+    resumed run equals one never stopped (same machine)."""
     results = tmp_path / "results"
     process = start_long_run(results, episode_len=150, checkpoint_every=2)
     wait_for_episodes(results, 2, process)
@@ -141,6 +143,14 @@ def test_sigterm_mid_episode_checkpoints_then_resume_continues(tmp_path):
     assert monitor["episode_types"].count("t") == done_episodes + 1
     assert read_state(latest_checkpoint(str(results / "checkpoints")))["training"]["episode"] == \
         done_episodes + 1
+
+    whole = tmp_path / "whole"
+    never_stopped = run_script("train_pendulum", "--max-episodes", done_episodes + 1,
+                               "--max-episode-len", 150, "--checkpoint-every", 2,
+                               "--eval-episodes", 0, "--no-gif", "--no-plot",
+                               "--results-dir", whole)
+    assert never_stopped.returncode == 0, never_stopped.stderr[-2000:]
+    assert load_results(str(whole / "gym_ddpg"))["episode_rewards"] == monitor["episode_rewards"]
 
 
 def test_sigkill_leaves_only_complete_files(tmp_path):

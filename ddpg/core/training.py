@@ -114,9 +114,11 @@ def train(sess, env, actor, critic, actor_noise=None, *, max_episodes=DEFAULTS.m
     `state` continues an earlier run (its counters are the global ones, and
     the budgets are totals).  `on_eval(steps)` runs every `eval_every`
     environment steps, `on_episode_end(record, state)` after each episode
-    (checkpoints hook in there); `stop_requested()` is polled each step and
-    ends the run early, leaving `state.interrupted` set.  Returns the
-    TrainingState.
+    (checkpoints hook in there); `stop_requested()` is polled after each
+    episode and ends the run early, leaving `state.interrupted` set.  Not
+    between steps: a checkpoint holds the networks and the buffer but not
+    the environment, so only one taken at an episode's end can continue
+    exactly.  Returns the TrainingState.
     """
     state = state or TrainingState()
     budget = Budget(max_episodes, total_steps, start_steps, learning_starts)
@@ -136,15 +138,12 @@ def train(sess, env, actor, critic, actor_noise=None, *, max_episodes=DEFAULTS.m
         sess.run(tf.global_variables_initializer())
 
     stop_requested = stop_requested or (lambda: False)
-    hooks = _StepHooks(stop_requested, eval_every if on_eval else 0, on_eval)
+    hooks = _StepHooks(eval_every if on_eval else 0, on_eval)
 
     try:
         while not budget.done(state) and not state.interrupted:
             record = _run_episode(env, actor, actor_noise, replay_buffer, update, state, budget,
                                   max_episode_len, minibatch_size, random_seed, hooks)
-            if record is None:  # stopped mid-episode
-                state.interrupted = True
-                break
             state.episode_rewards.append(record.reward)
             state.episode += 1
             log(format_episode(record))
@@ -165,9 +164,8 @@ def train(sess, env, actor, critic, actor_noise=None, *, max_episodes=DEFAULTS.m
 
 @dataclasses.dataclass
 class _StepHooks:
-    """What the loop asks or calls between steps (plumbing, not the algorithm)."""
+    """What the loop calls between steps (plumbing, not the algorithm)."""
 
-    stop_requested: object
     eval_every: int = 0
     on_eval: object = None
 
@@ -178,7 +176,7 @@ class _StepHooks:
 
 def _run_episode(env, actor, noise, buffer, update, state, budget, max_episode_len,
                  minibatch_size, random_seed, hooks):
-    """One episode; None when stopped before it finished."""
+    """One episode, to its end or the step budget."""
     episode = state.episode
     started = time.perf_counter()
     s_dim = actor.s_dim
@@ -196,8 +194,6 @@ def _run_episode(env, actor, noise, buffer, update, state, budget, max_episode_l
     greedy = None  # mu(s) for the current s, when the last update computed it
     steps = 0
     for steps in range(1, limit + 1):
-        if hooks.stop_requested():
-            return None
         if state.total_steps + steps <= budget.start_steps:
             # [DDPG] act, first steps: uniform over the bounds, the policy unasked
             action = uniform.uniform(low, high).astype(np.float32)

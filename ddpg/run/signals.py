@@ -1,9 +1,10 @@
-"""Turning SIGINT/SIGTERM into a clean stop at the next step boundary.
+"""Turning SIGINT/SIGTERM into a clean stop at the end of the current episode.
 
 The first signal only sets a flag: the train loop finishes its current
-step, the run writes a complete checkpoint, and the process exits with
-128 + signal number (130 for Ctrl-C, 143 for SIGTERM), as shells expect.
-A second Ctrl-C interrupts at once.
+episode (the one point a checkpoint can continue exactly from, since the
+environment's state is not saved), the run writes a complete checkpoint,
+and the process exits with 128 + signal number (130 for Ctrl-C, 143 for
+SIGTERM), as shells expect.  A second Ctrl-C interrupts at once.
 """
 import signal
 
