@@ -184,3 +184,21 @@ def test_step_curves_align_on_shared_steps_or_interpolate():
     assert rows[0].tolist() == [0.5, 1.5, 2.0] and rows[1].tolist() == [1, 1, 1]
     steps, rows = align_curves([([100, 200], [0, 1]), ([300, 400], [1, 1])])
     assert len(steps) == 0  # no step that both runs reached
+
+
+def test_a_stop_request_reaches_the_trials_and_settles_with_them(tmp_path):
+    from ddpg.sweep import stop
+
+    sweep_side, trial_side = stop.StopRequest(tmp_path), stop.StopRequest(tmp_path)
+    assert not trial_side.requested()
+    sweep_side.request()
+    assert trial_side.requested()
+    sweep_side.clear()
+    assert not trial_side.requested()
+    sweep_side.clear()  # clearing twice is harmless
+    assert not os.path.exists(tmp_path / stop.STOP_FILE)
+    assert stop.trial_has_settled({})
+    assert not stop.trial_has_settled({"status": "running", "attempts": [{"pid": 1}]})
+    assert stop.trial_has_settled({"status": "running",
+                                   "attempts": [{"pid": 1, "outcome": "stopped"}]})
+    assert stop.trial_has_settled({"status": "finished", "attempts": [{"pid": 1}]})

@@ -275,6 +275,16 @@ def test_killed_and_interrupted_trials_end_as_if_never_interrupted(tmp_path, ray
             proc.wait(timeout=60)
     assert "--resume --storage" in tail(log, 5)
     assert status(victim)["status"] != "finished", "the interrupt came too late"
+    # Ctrl-C made each running trial checkpoint where it was, not at its last periodic checkpoint.
+    assert "each running trial checkpoints at the end of its episode" in tail(log, 200)
+    from ddpg.run.checkpoint import latest_checkpoint, read_state
+
+    for folder in (victim, twin):
+        if status(folder)["status"] != "finished":
+            assert status(folder)["attempts"][-1]["outcome"] == "stopped"
+            assert read_state(latest_checkpoint(str(folder / "checkpoints")))["tag"] == \
+                "interrupted"
+    assert not (storage / "STOP").exists()
     before = {str(f): status(f) for f in short + [twin, victim]}
     assert all(before[str(f)]["status"] == "finished" for f in short)
 

@@ -33,14 +33,16 @@ from ddpg.run.session import gpu_available, make_session
 from ddpg.run.signals import StopSignals
 
 
-def run_training(config, prepared=None, log=print, on_evaluation=None):
+def run_training(config, prepared=None, log=print, on_evaluation=None, stop_requested=None):
     """Train, checkpoint, evaluate and write the run's files; returns an exit code.
 
     `prepared` is what folder.prepare(config) returned, when the caller
     already ran the checks (the CLI does, before importing TensorFlow).
     `on_evaluation(point, checkpoint)` is called after each periodic
     evaluation with its evaluations.json entry and the newest checkpoint
-    folder (a sweep reports both to Ray Tune).
+    folder (a sweep reports both to Ray Tune).  `stop_requested()`, polled
+    after each episode like the signal flag, stops the run the same way: a
+    checkpoint at that episode's end and exit code 130.
     """
     paths, env, resume_from = prepared or prepare(config)
     log(f"TensorFlow version: {tf.VERSION if hasattr(tf, 'VERSION') else tf.version.VERSION}")
@@ -132,6 +134,9 @@ def run_training(config, prepared=None, log=print, on_evaluation=None):
 
     try:
         with StopSignals() as stop:
+            def should_stop():
+                return stop.requested() or bool(stop_requested and stop_requested())
+
             state = train(sess, env, actor, critic, noise, max_episodes=config.max_episodes,
                           total_steps=config.total_steps, max_episode_len=config.max_episode_len,
                           minibatch_size=config.minibatch_size, gamma=config.gamma,
@@ -139,14 +144,15 @@ def run_training(config, prepared=None, log=print, on_evaluation=None):
                           learning_starts=config.learning_starts, eval_every=config.eval_every,
                           on_eval=on_eval if eval_env else None, writer=writer,
                           replay_buffer=replay_buffer, state=state, initialize=False,
-                          on_episode_end=on_episode_end, stop_requested=stop.requested,
+                          on_episode_end=on_episode_end, stop_requested=should_stop,
                           log=progress.write)
             path = save("interrupted" if state.interrupted else "final")
         progress.close()
         train_seconds = time.perf_counter() - started
         if state.interrupted:
-            log(f"Stopped by signal {stop.received}; checkpoint written to {path}")
-            return stop.exit_code
+            why = f"by signal {stop.received}" if stop.received else "on request"
+            log(f"Stopped {why}; checkpoint written to {path}")
+            return stop.exit_code or 130
         log(f"Training: {state.total_steps} steps in {train_seconds:.1f} s "
             f"({state.total_steps / max(train_seconds, 1e-9):.0f} steps/s); checkpoint {path}")
         finish(config, paths, env, actor, writer, state, path, train_seconds, log)

@@ -17,6 +17,8 @@ import time
 from ddpg import atomic
 from ddpg.errors import ServiceStartError, UserError, first_line
 from ddpg.sweep import trial as trial_module
+from ddpg.sweep.stop import StopRequest
+from ddpg.sweep.stop import make_callback as make_stop_callback
 
 TUNE_DIR = "tune"
 SPEC_FILE = "sweep.json"
@@ -102,6 +104,14 @@ def start_ray(address=None, num_cpus=None, temp_dir=None):
         raise ServiceStartError(f"{what} failed: {first_line(exc)}; no trial ran") from None
 
 
+def trial_status(tune_trial_config):
+    """sweep_trial.json of the trial Tune runs with this config."""
+    from ddpg.sweep.grid import Trial
+
+    trial = Trial.from_dict(tune_trial_config["trial"])
+    return trial_module.read_status(os.path.join(tune_trial_config["storage"], trial.folder))
+
+
 def trial_name(trial):
     return trial.config["trial"]["folder"].split("/", 1)[-1]
 
@@ -116,6 +126,8 @@ def run(spec, storage, resume=False, address=None, num_cpus=None, temp_dir=None,
     os.environ["RAY_AIR_NEW_OUTPUT"] = "0"  # Tune's classic table, with our columns
     os.environ.setdefault("TUNE_WARN_EXCESSIVE_EXPERIMENT_CHECKPOINT_SYNC_THRESHOLD_S", "0")
     started = time.perf_counter()
+    stop_request = StopRequest(storage)
+    stop_request.clear()  # a request left by an earlier, stopped run of this sweep
     started_here = start_ray(address, num_cpus, temp_dir)
     import ray
     from ray import tune
@@ -146,7 +158,8 @@ def run(spec, storage, resume=False, address=None, num_cpus=None, temp_dir=None,
                     name=TUNE_DIR, storage_path=storage,
                     failure_config=tune.FailureConfig(max_failures=spec.max_failures),
                     checkpoint_config=tune.CheckpointConfig(num_to_keep=1),
-                    progress_reporter=reporter, verbose=1))
+                    progress_reporter=reporter, verbose=1,
+                    callbacks=[make_stop_callback(storage, trial_status)]))
         results = tuner.fit()
         errors = {}
         for result in results:
@@ -154,6 +167,7 @@ def run(spec, storage, resume=False, address=None, num_cpus=None, temp_dir=None,
             if result.error is not None and trial_id:
                 errors[trial_id] = _error_line(result.error)
     finally:
+        stop_request.clear()
         if started_here:
             ray.shutdown()
     return outcome(spec, storage, errors, time.perf_counter() - started)

@@ -24,6 +24,7 @@ import time
 
 from ddpg import atomic
 from ddpg.errors import UserError, first_line
+from ddpg.sweep.stop import StopRequest
 
 STATUS_FILE = "sweep_trial.json"
 LOG_FILE = "train.log"
@@ -58,6 +59,9 @@ def run_trial(tune_config):
     spec = SweepSpec.from_dict(tune_config["sweep"])
     trial = Trial.from_dict(tune_config["trial"])
     storage = tune_config["storage"]
+    stop_request = StopRequest(storage)
+    if stop_request.requested():  # started while the sweep is stopping: leave it untouched
+        wait_to_be_stopped()
     results_dir = os.path.join(storage, trial.folder)
     os.makedirs(results_dir, exist_ok=True)
     status = read_status(results_dir)
@@ -101,7 +105,8 @@ def run_trial(tune_config):
             + (f"resuming from {resume_from}" if resume_from else "from scratch"))
         from ddpg.run.driver import run_training
 
-        code = run_training(config, prepared, log=log, on_evaluation=reporter.evaluation)
+        code = run_training(config, prepared, log=log, on_evaluation=reporter.evaluation,
+                            stop_requested=stop_request.requested)
     except UserError as exc:  # bad settings, a NaN loss: retrying cannot help
         line = first_line(exc)
         status["status"] = "failed"
@@ -116,6 +121,9 @@ def run_trial(tune_config):
         raise
     finally:
         log.close()
+    if code != 0 and stop_request.requested():  # Ctrl-C of the sweep: checkpointed here
+        close_attempt("stopped")
+        wait_to_be_stopped()
     if code != 0:
         close_attempt("stopped", f"training stopped with exit code {code}")
         raise RuntimeError(f"training stopped with exit code {code}")
@@ -123,6 +131,16 @@ def run_trial(tune_config):
     status.pop("error", None)
     close_attempt("finished")
     tune.report(final_metrics(results_dir))
+
+
+def wait_to_be_stopped():
+    """Hold the trial, checkpointed, until Tune ends the experiment and its worker.
+
+    Returning would tell Tune the trial finished, and raising would make it
+    retry; a trial stopped by the sweep's Ctrl-C must be neither.
+    """
+    while True:
+        time.sleep(1.0)
 
 
 def attempts_seconds(attempts):
