@@ -28,7 +28,7 @@ def test_presets_fill_settings_and_explicit_values_override():
     assert fujimoto.critic_action_layer == 1 and fujimoto.critic_l2 == 0.0
     assert (fujimoto.noise, fujimoto.gaussian_sigma) == ("gaussian", 0.1)
     assert (fujimoto.start_steps, fujimoto.eval_every, fujimoto.eval_episodes) == (1000, 5000, 10)
-    assert fujimoto.learning_starts == 0  # the paper-era code trained from the first episode
+    assert fujimoto.learning_starts == fujimoto.start_steps  # no update before the policy acts
     for env_id in ("HalfCheetah-v5", "Ant-v5"):
         long_start = settings.resolve("fujimoto2018", {"env_id": env_id})
         assert long_start.start_steps == long_start.learning_starts == 10000
