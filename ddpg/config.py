@@ -134,7 +134,8 @@ PRESETS = {
     # Fujimoto et al. 2018, section 6.1: the re-tuned "Our DDPG".  Updates wait for
     # the random start steps to end, as the authors' later code does: updating
     # an actor against a critic fitted to random actions alone pinned HalfCheetah's
-    # actions at their bounds (seed 0 scored -600 throughout 40k steps).
+    # actions at their bounds (seed 0 scored -600 throughout 40k steps), and did the
+    # same to Walker2d (2 of 2 seeds) and Hopper (1 of 2) after 1,000 start steps.
     "fujimoto2018": {
         "actor_lr": 1e-3, "critic_lr": 1e-3, "critic_l2": 0.0, "tau": 5e-3,
         "minibatch_size": 100, "gamma": 0.99, "buffer_size": 1000000,
