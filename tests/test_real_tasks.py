@@ -92,7 +92,7 @@ def test_inverted_pendulum_is_learned_in_a_few_thousand_steps(tmp_path):
 
     Updates start with the first minibatch here (learning_starts=0), not after
     the preset's 1,000 random steps: with the wait, seed 1 pins its action at a
-    bound and stays at 2 on every kernel set (at 6,000 steps, seeds 0-4,
+    bound and stays at 2 on both kernel sets (AVX-512, 6,000 steps, seeds 0-4,
     oneDNN 1 | 0: 82.0 2.0 50.7 39.7 51.0 | 55.3 2.0 71.0 43.7 41.0), so any
     seed could fail on some CPU; from the first minibatch none did.
 
@@ -101,7 +101,7 @@ def test_inverted_pendulum_is_learned_in_a_few_thousand_steps(tmp_path):
     TF_ENABLE_ONEDNN_OPTS=1 | =0, on two CPUs:
       Zen 3:   39.3 63.0 48.0 45.7 45.3 | 102.3 38.3 57.3 71.3 51.0
       AVX-512: 39.0 97.0 53.3 63.7 50.3 | 122.3 67.3 53.3 47.3 50.3   (worst 38.3)
-    Actor gradient sign flipped (negative actor learning rate; seeds 0 and 1):
+    Actor gradient sign flipped (negative actor learning rate; seeds 0 and 1, Zen 3):
       2.0 and 2.0, the pole falls at once.  Random actions last about 5 steps.
     Threshold half-way between the worst seed and the flipped run:
       (38.3 + 2.0) / 2 = 20.2, so 20.
