@@ -1,5 +1,6 @@
 """The fused op moves every variable exactly as the tutorial's sequence of calls."""
 import numpy as np
+import pytest
 from conftest import random_rows
 
 from ddpg.compat import tf
@@ -11,10 +12,12 @@ def all_values(sess):
     return {v.op.name: value for v, value in zip(variables, sess.run(variables))}
 
 
-def test_three_fused_steps_equal_three_tutorial_steps(nets):
+@pytest.mark.parametrize("batch_size", [None, 64])
+def test_three_fused_steps_equal_three_tutorial_steps(nets, batch_size):
+    """Both graphs: any batch size (None), and the fixed one the training loop builds."""
     sess, actor, critic = nets
     gamma = 0.99
-    fused = FusedUpdate(sess, actor, critic, gamma)
+    fused = FusedUpdate(sess, actor, critic, gamma, batch_size=batch_size)
     tutorial = TutorialUpdate(sess, actor, critic, gamma)
     variables = tf.global_variables()
     names = {v.op.name for v in variables}
@@ -54,3 +57,26 @@ def test_fused_statistics_report_q_max_and_losses(nets):
     np.testing.assert_allclose(stats[0], q.max(), rtol=1e-5)
     np.testing.assert_allclose(stats[1], np.mean((y - q) ** 2), rtol=1e-4)
     np.testing.assert_allclose(action, actor.predict(s2[:1])[0], rtol=1e-5)
+
+
+def test_a_fixed_batch_graph_has_its_shapes_folded(nets):
+    """Fixing the batch lets Grappler drop the gradients' shape arithmetic.
+
+    Counted on the graph TensorFlow actually runs (a traced run): the
+    fixed-batch update must execute fewer ops than the any-batch one.
+    """
+    sess, actor, critic = nets
+    rows = random_rows(np.random.default_rng(2), 64)
+    next_state = np.zeros((1, 3), np.float32)
+
+    def executed_ops(update):
+        metadata = tf.RunMetadata()
+        sess.run([update.outputs, update.train_op],
+                 {update.rows: rows, update.next_state: next_state},
+                 options=tf.RunOptions(trace_level=tf.RunOptions.SOFTWARE_TRACE),
+                 run_metadata=metadata)
+        return sum(len(device.node_stats) for device in metadata.step_stats.dev_stats)
+
+    fixed = executed_ops(FusedUpdate(sess, actor, critic, 0.99, batch_size=64))
+    anysize = executed_ops(FusedUpdate(sess, actor, critic, 0.99))
+    assert fixed < anysize - 10

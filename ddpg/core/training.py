@@ -126,7 +126,10 @@ def train(sess, env, actor, critic, actor_noise=None, *, max_episodes=DEFAULTS.m
                                                        random_seed)
     actor_noise = actor_noise or default_noise
     replay_buffer = replay_buffer if replay_buffer is not None else default_buffer
-    update = (FusedUpdate if fused else TutorialUpdate)(sess, actor, critic, gamma)
+    # Updates start once the buffer holds more than a minibatch, so every
+    # batch the fused graph sees is full: its shapes can be fixed.
+    update = (FusedUpdate(sess, actor, critic, gamma, batch_size=minibatch_size) if fused
+              else TutorialUpdate(sess, actor, critic, gamma))
 
     summary_ops, summary_vars = build_summaries()
     # The writer records the graph before anything runs: serialising it
