@@ -38,9 +38,9 @@ import sys
 import time
 
 try:
-    from .flops import update_flops
+    from .flops import large_kernels, update_flops
 except ImportError:  # run as a file: its folder is first on sys.path
-    from flops import update_flops
+    from flops import large_kernels, update_flops
 
 SCRIPTS = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(SCRIPTS)
@@ -56,7 +56,7 @@ PEAK_SIZE = 4096
 BLAS_OVERRIDES = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
 RESULT_MARK = "BENCHMARK-RESULT "
 
-DDPG_WORKERS = ("fused", "tutorial", "fused_op", "preset")
+DDPG_WORKERS = ("fused", "tutorial", "fused_op", "kernel_floor", "preset")
 PEERS = {
     # name: (label in the table, modules it needs)
     "sb3": ("Stable-Baselines3 DDPG", ("torch", "stable_baselines3")),
@@ -147,7 +147,7 @@ def fused_op(steps, warmup, threads):
     sess = make_session(threads=threads, seed=0)
     actor = ActorNetwork(sess, 3, 1, 2.0, ACTOR_LR, TAU)
     critic = CriticNetwork(sess, 3, 1, CRITIC_LR, TAU, actor.get_num_trainable_vars())
-    update = FusedUpdate(sess, actor, critic, GAMMA)
+    update = FusedUpdate(sess, actor, critic, GAMMA, batch_size=BATCH)  # as train() builds it
     sess.run(tf.global_variables_initializer())
     rng = np.random.default_rng(0)
     batches = [rng.normal(size=(BATCH, update.layout.width)).astype(np.float32)
@@ -160,6 +160,81 @@ def fused_op(steps, warmup, threads):
         update.run(batches[i % 16], next_state)
     seconds = time.perf_counter() - started
     return {"updates_per_s": steps / seconds, "seconds": seconds, "peak_rss_mb": peak_rss_mb()}
+
+
+def kernel_floor(steps, warmup, threads):
+    """The fastest any schedule of the update's large kernels could run, as TensorFlow runs them.
+
+    Times, one at a time in a session configured as the package's (one
+    thread per op), each kernel that touches the 400x300 weights: the
+    forward product, the weight gradient, the input gradient and an Adam
+    step (scripts/flops.py lists how many of each an update holds), and an
+    empty run.  The floor packs their summed time perfectly onto the cores
+    and adds one empty run; the ~300 small ops of a real update, and the
+    order the tutorial imposes (the actor learns through the updated critic)
+    come on top.  A second thread per product could only beat it if it paid
+    off, which it does not at this size (README, thread layouts).
+    """
+    import numpy as np
+
+    from ddpg import make_session
+    from ddpg.compat import tf
+    from ddpg.core.update import make_step
+
+    sess = make_session(threads=threads, seed=0)
+    h1, h2 = HIDDEN
+
+    def variable(shape):
+        return tf.Variable(tf.random.normal(shape, stddev=0.05))
+
+    weight, other_weight, grad = variable([h1, h2]), variable([h1, h2]), variable([h1, h2])
+    inputs, upstream = variable([BATCH, h1]), variable([BATCH, h2])
+    kernels = {
+        "forward": tf.matmul(inputs.read_value(), weight.read_value()).op,
+        "weight_grad": tf.matmul(inputs.read_value(), upstream.read_value(), transpose_a=True).op,
+        "input_grad": tf.matmul(upstream.read_value(), weight.read_value(), transpose_b=True).op,
+        "adam": tf.train.AdamOptimizer(1e-3).apply_gradients([(grad.read_value(), other_weight)]),
+        "empty": tf.no_op(),
+    }
+    sess.run(tf.global_variables_initializer())
+    runs = {name: make_step(sess, [], [], [op]) for name, op in kernels.items()}
+    calls = max(200, steps // 5)
+    seconds = {name: [] for name in kernels}
+    for name, run in runs.items():
+        for _ in range(max(1, warmup // 5)):
+            run()
+    for _ in range(5):  # interleaved blocks, best kept: the machine's speed drifts
+        for name, run in runs.items():
+            started = time.perf_counter()
+            for _ in range(calls):
+                run()
+            seconds[name].append((time.perf_counter() - started) / calls)
+    empty = min(seconds.pop("empty"))
+    kernel_us = {name: 1e6 * max(0.0, min(times) - empty) for name, times in seconds.items()}
+    per_update = sum(count * kernel_us[name] for name, count in large_kernels(HIDDEN).items())
+    packed_us = 1e6 * empty + per_update / threads
+    return {"updates_per_s": 1e6 / packed_us,
+            "ordered_updates_per_s": 1e6 / (1e6 * empty + ordered_path_us(kernel_us, threads)),
+            "kernel_us": kernel_us, "empty_run_us": 1e6 * empty,
+            "large_kernels_us_per_update": per_update, "threads": threads,
+            "peak_rss_mb": peak_rss_mb()}
+
+
+def ordered_path_us(kernel_us, threads):
+    """The large kernels' critical path when each runs whole, in the tutorial's order.
+
+    With two or more cores: the four forward products of the critic target
+    and the critic step run two and two (mu'(s2) must precede Q'(s2, .));
+    the critic's two gradient products side by side; its Adam step alone
+    (everything after it reads the updated critic); the updated critic on
+    (s, mu(s)) alone; the actor's two gradient products side by side; its
+    Adam step alone.  On one core, the plain sum.
+    """
+    if threads < 2:
+        return sum(count * kernel_us[name] for name, count in large_kernels(HIDDEN).items())
+    backward = max(kernel_us["weight_grad"], kernel_us["input_grad"])
+    return (2 * kernel_us["forward"] + backward + kernel_us["adam"]
+            + kernel_us["forward"] + backward + kernel_us["adam"])
 
 
 def preset_settings(name):
@@ -334,6 +409,7 @@ WORKERS = {
     "fused": lambda a: ddpg_loop(True, a.steps, a.warmup, a.threads),
     "tutorial": lambda a: ddpg_loop(False, a.steps, a.warmup, a.threads),
     "fused_op": lambda a: fused_op(a.steps, a.warmup, a.threads),
+    "kernel_floor": lambda a: kernel_floor(a.steps, a.warmup, a.threads),
     "preset": lambda a: preset_loop(a.preset, a.steps, a.warmup, a.threads),
     "sb3": lambda a: sb3_loop(a.steps, a.warmup, a.threads),
     "sbx": lambda a: sbx_loop(a.steps, a.warmup, a.threads),
@@ -479,7 +555,7 @@ def main(argv=None):
         presets, why_not = available_presets()
         if why_not:
             notes["presets"] = why_not
-    jobs = [("fused", None), ("tutorial", None), ("fused_op", None)]
+    jobs = [("fused", None), ("tutorial", None), ("fused_op", None), ("kernel_floor", None)]
     jobs += [(peer, None) for peer in peers] + [("preset", name) for name in presets]
     jobs.append(("blas", None))
     cleared = {name: os.environ[name] for name in BLAS_OVERRIDES if name in os.environ}
@@ -498,7 +574,7 @@ def main(argv=None):
             result, error = run_worker(name, args, preset)
             if error:
                 print(f"  round {repeat + 1}: {label:20s} failed: {error}", flush=True)
-                if name in ("fused", "tutorial", "fused_op", "blas"):
+                if name in ("fused", "tutorial", "fused_op", "kernel_floor", "blas"):
                     print(f"benchmark: the {label} measurement failed: {error}", file=sys.stderr)
                     return 1
                 failed[label] = error
@@ -510,7 +586,7 @@ def main(argv=None):
                 for key in ("small_product_gflops", "peak_gflops"):
                     kept[key] = max(kept[key], result[key])
                 continue
-            key = "updates_per_s" if name == "fused_op" else "steps_per_s"
+            key = "updates_per_s" if name in ("fused_op", "kernel_floor") else "steps_per_s"
             print(f"  round {repeat + 1}: {label:20s} {result[key]:8.1f} {key.replace('_', ' ')}",
                   flush=True)
             if label not in best or result[key] > best[label][key]:
@@ -535,6 +611,7 @@ def build_report(args, best, notes, cleared, presets):
     fused = best["fused"]["steps_per_s"]
     tutorial = best["tutorial"]["steps_per_s"]
     fused_updates = best["fused_op"]["updates_per_s"]
+    floor = best["kernel_floor"]
     sb3 = best["sb3"]["steps_per_s"] if "sb3" in best else None
     sbx = best["sbx"]["steps_per_s"] if "sbx" in best else None
     roofline = small * 1e9 / flops
@@ -570,6 +647,12 @@ def build_report(args, best, notes, cleared, presets):
         "fused_op_percent_of_roofline": 100.0 * fused_updates / roofline,
         "fused_op_vs_small_product": fused_updates * flops / (small * 1e9),
         "fused_op_vs_peak": fused_updates * flops / (peak * 1e9),
+        "kernel_floor_updates_per_s": floor["updates_per_s"],
+        "kernel_floor_vs_small_product": floor["updates_per_s"] * flops / (small * 1e9),
+        "ordered_floor_updates_per_s": floor["ordered_updates_per_s"],
+        "ordered_floor_vs_small_product": floor["ordered_updates_per_s"] * flops / (small * 1e9),
+        "kernel_floor_us": {"empty_run": floor["empty_run_us"], **floor["kernel_us"]},
+        "fused_op_vs_kernel_floor": fused_updates / floor["updates_per_s"],
         "presets_steps_per_s": {name: best[f"preset {name}"]["steps_per_s"]
                                 if f"preset {name}" in best else None for name in presets},
         "versions": versions,
@@ -583,6 +666,12 @@ def build_report(args, best, notes, cleared, presets):
 def _kernel(blas):
     return "; ".join(f"{pool['internal_api']} {pool['version']} {pool['architecture']}"
                      for pool in blas) or "kernel unknown (no threadpoolctl)"
+
+
+def _floor_kernels(report):
+    times = report["kernel_floor_us"]
+    return ", ".join(f"{name.replace('_', ' ')} {times[name]:.0f} us"
+                     for name in ("forward", "weight_grad", "input_grad", "adam", "empty_run"))
 
 
 def print_report(report):
@@ -611,7 +700,14 @@ def print_report(report):
         ("peak roofline", _rate(report["peak_updates_per_s"], "updates/s"),
          f"{report['peak_gflops']:.1f} GFLOP/s: {report['peak_size']}^3 sgemm, "
          f"{report['peak_threads']} threads"),
+        ("kernel floor", _rate(report["kernel_floor_updates_per_s"], "updates/s"),
+         f"{100 * report['kernel_floor_vs_small_product']:.0f} % of small product: the large "
+         f"kernels at TensorFlow's one-thread speed, packed perfectly ({_floor_kernels(report)})"),
+        ("ordered floor", _rate(report["ordered_floor_updates_per_s"], "updates/s"),
+         f"{100 * report['ordered_floor_vs_small_product']:.0f} % of small product: the same "
+         f"kernels whole, in the tutorial's order (critic, then actor through it)"),
         ("fused op / small product", f"{100 * report['fused_op_vs_small_product']:.0f} %", ""),
+        ("fused op / kernel floor", f"{100 * report['fused_op_vs_kernel_floor']:.0f} %", ""),
         ("fused op / peak", f"{100 * report['fused_op_vs_peak']:.0f} %", ""),
     ]
     print()

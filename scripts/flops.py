@@ -46,3 +46,15 @@ def update_flops(batch=64, state_dim=3, action_dim=1, hidden=(400, 300)):
     actor_step = actor_fwd + critic_fwd + dq_da + actor_weight_grads + actor_input_grads
     next_action = actor_forward_flops(1, state_dim, action_dim, hidden)
     return critic_step + actor_step + next_action
+
+
+def large_kernels(hidden=(400, 300)):
+    """The update's kernels that touch the h1 x h2 weights: {kind: how many per update}.
+
+    Forward products: target actor and target critic on s2, critic on
+    (s, a), mu(s), and the updated critic on (s, mu(s)).  Backward: the
+    critic's and the actor's weight gradient (h1^T @ dy) and input gradient
+    (dy @ W^T) of that layer.  Adam steps: the critic's and the actor's
+    weight.  Everything else in an update is small in comparison.
+    """
+    return {"forward": 5, "weight_grad": 2, "input_grad": 2, "adam": 2}

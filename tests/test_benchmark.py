@@ -11,7 +11,7 @@ from conftest import REPO_DIR, subprocess_env
 
 sys.path.insert(0, REPO_DIR)
 from scripts import benchmark  # noqa: E402
-from scripts.flops import update_flops  # noqa: E402
+from scripts.flops import dense_flops, large_kernels, update_flops  # noqa: E402
 
 SCRIPTS_DIR = os.path.join(REPO_DIR, "scripts")
 
@@ -26,6 +26,23 @@ def test_update_flops_by_hand():
     next_action = mm(1, s, h1) + mm(1, h1, h2) + mm(1, h2, a)
     assert update_flops(b, s, a, (h1, h2)) == critic_step + actor_step + next_action
     assert update_flops() == pytest.approx(140.1e6, rel=1e-3)
+
+
+def test_the_large_kernels_carry_almost_all_of_the_update_flops():
+    """The kernel floor times only the 400x300 kernels; they must be the update's bulk."""
+    products = sum(count for name, count in large_kernels().items() if name != "adam")
+    assert products == 9 and large_kernels()["adam"] == 2
+    share = products * dense_flops(64, 400, 300) / update_flops()
+    assert 0.98 < share < 1.0
+
+
+def test_ordered_floor_by_hand():
+    times = {"forward": 10.0, "weight_grad": 3.0, "input_grad": 4.0, "adam": 5.0}
+    # two cores: forwards two and two, backward pairs side by side, Adam and the
+    # forward through the updated critic alone
+    assert benchmark.ordered_path_us(times, 2) == 2 * 10 + 4 + 5 + 10 + 4 + 5
+    assert benchmark.ordered_path_us(times, 4) == benchmark.ordered_path_us(times, 2)
+    assert benchmark.ordered_path_us(times, 1) == 5 * 10 + 2 * 3 + 2 * 4 + 2 * 5
 
 
 def _run_python(code):
@@ -163,7 +180,9 @@ def test_benchmark_writes_the_report_keys(tmp_path):
     for key in ("fused_steps_per_s", "tutorial_steps_per_s", "sb3_steps_per_s", "sbx_steps_per_s",
                 "fused_updates_per_s", "roofline_updates_per_s", "cpu_count", "date",
                 "small_product_gflops", "peak_gflops", "fused_op_vs_small_product",
-                "fused_op_vs_peak", "versions"):
+                "fused_op_vs_peak", "kernel_floor_updates_per_s", "ordered_floor_updates_per_s",
+                "kernel_floor_vs_small_product", "ordered_floor_vs_small_product",
+                "fused_op_vs_kernel_floor", "versions"):
         assert key in report, key
     assert report["sb3_steps_per_s"] is None and report["fused_over_sb3"] is None
     assert report["sbx_steps_per_s"] is None and report["fused_over_sbx"] is None
@@ -178,11 +197,17 @@ def test_benchmark_writes_the_report_keys(tmp_path):
         report["fused_updates_per_s"] * flops / (report["small_product_gflops"] * 1e9))
     assert report["fused_op_vs_peak"] == pytest.approx(
         report["fused_updates_per_s"] * flops / (report["peak_gflops"] * 1e9))
+    assert report["ordered_floor_updates_per_s"] <= report["kernel_floor_updates_per_s"]
+    assert report["kernel_floor_vs_small_product"] == pytest.approx(
+        report["kernel_floor_updates_per_s"] * flops / (report["small_product_gflops"] * 1e9))
+    assert set(report["kernel_floor_us"]) == {"empty_run", *large_kernels()}
+    assert report["frameworks_loaded"]["kernel_floor"] == ["tensorflow"]
     assert report["fused_steps_per_s"] > 0 and report["peak_gflops"] > 0
     assert report["versions"]["tensorflow"] and report["versions"]["numpy"]
     assert report["frameworks_loaded"]["fused"] == ["tensorflow"]
     assert report["frameworks_loaded"]["blas"] == []
     assert "fused/tutorial" in done.stdout and "peak roofline" in done.stdout
+    assert "ordered floor" in done.stdout
 
 
 def test_preset_settings_fit_the_constructors_and_train():
