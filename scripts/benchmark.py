@@ -57,6 +57,9 @@ BLAS_OVERRIDES = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
 RESULT_MARK = "BENCHMARK-RESULT "
 
 DDPG_WORKERS = ("fused", "tutorial", "fused_op", "kernel_floor", "preset")
+# Without these there is no report; they run once per round, before the peers.
+REQUIRED_WORKERS = ("fused", "tutorial", "fused_op", "kernel_floor", "blas")
+UPDATE_WORKERS = ("fused_op", "kernel_floor")  # measured in updates/s, not env steps/s
 PEERS = {
     # name: (label in the table, modules it needs)
     "sb3": ("Stable-Baselines3 DDPG", ("torch", "stable_baselines3")),
@@ -211,13 +214,15 @@ def kernel_floor(steps, warmup, threads):
             seconds[name].append((time.perf_counter() - started) / calls)
     empty = min(seconds.pop("empty"))
     kernel_us = {name: 1e6 * max(0.0, min(times) - empty) for name, times in seconds.items()}
-    per_update = sum(count * kernel_us[name] for name, count in large_kernels(HIDDEN).items())
-    packed_us = 1e6 * empty + per_update / threads
+    packed_us = 1e6 * empty + summed_us(kernel_us) / threads
     return {"updates_per_s": 1e6 / packed_us,
             "ordered_updates_per_s": 1e6 / (1e6 * empty + ordered_path_us(kernel_us, threads)),
-            "kernel_us": kernel_us, "empty_run_us": 1e6 * empty,
-            "large_kernels_us_per_update": per_update, "threads": threads,
-            "peak_rss_mb": peak_rss_mb()}
+            "kernel_us": kernel_us, "empty_run_us": 1e6 * empty, "peak_rss_mb": peak_rss_mb()}
+
+
+def summed_us(kernel_us):
+    """Time of all of one update's large kernels, one after another."""
+    return sum(count * kernel_us[name] for name, count in large_kernels().items())
 
 
 def ordered_path_us(kernel_us, threads):
@@ -231,7 +236,7 @@ def ordered_path_us(kernel_us, threads):
     Adam step alone.  On one core, the plain sum.
     """
     if threads < 2:
-        return sum(count * kernel_us[name] for name, count in large_kernels(HIDDEN).items())
+        return summed_us(kernel_us)
     backward = max(kernel_us["weight_grad"], kernel_us["input_grad"])
     return (2 * kernel_us["forward"] + backward + kernel_us["adam"]
             + kernel_us["forward"] + backward + kernel_us["adam"])
@@ -555,7 +560,7 @@ def main(argv=None):
         presets, why_not = available_presets()
         if why_not:
             notes["presets"] = why_not
-    jobs = [("fused", None), ("tutorial", None), ("fused_op", None), ("kernel_floor", None)]
+    jobs = [(name, None) for name in REQUIRED_WORKERS if name != "blas"]
     jobs += [(peer, None) for peer in peers] + [("preset", name) for name in presets]
     jobs.append(("blas", None))
     cleared = {name: os.environ[name] for name in BLAS_OVERRIDES if name in os.environ}
@@ -574,7 +579,7 @@ def main(argv=None):
             result, error = run_worker(name, args, preset)
             if error:
                 print(f"  round {repeat + 1}: {label:20s} failed: {error}", flush=True)
-                if name in ("fused", "tutorial", "fused_op", "kernel_floor", "blas"):
+                if name in REQUIRED_WORKERS:
                     print(f"benchmark: the {label} measurement failed: {error}", file=sys.stderr)
                     return 1
                 failed[label] = error
@@ -586,7 +591,7 @@ def main(argv=None):
                 for key in ("small_product_gflops", "peak_gflops"):
                     kept[key] = max(kept[key], result[key])
                 continue
-            key = "updates_per_s" if name in ("fused_op", "kernel_floor") else "steps_per_s"
+            key = "updates_per_s" if name in UPDATE_WORKERS else "steps_per_s"
             print(f"  round {repeat + 1}: {label:20s} {result[key]:8.1f} {key.replace('_', ' ')}",
                   flush=True)
             if label not in best or result[key] > best[label][key]:

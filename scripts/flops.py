@@ -48,7 +48,7 @@ def update_flops(batch=64, state_dim=3, action_dim=1, hidden=(400, 300)):
     return critic_step + actor_step + next_action
 
 
-def large_kernels(hidden=(400, 300)):
+def large_kernels():
     """The update's kernels that touch the h1 x h2 weights: {kind: how many per update}.
 
     Forward products: target actor and target critic on s2, critic on
