@@ -34,6 +34,7 @@ _EXPORTS = {
     "make_session": "ddpg.run.session",
     "make_env": "ddpg.envs",
     "Checkpointer": "ddpg.run.checkpoint",
+    "load_actor": "ddpg.run.checkpoint",
     "Monitor": "ddpg.outputs.monitor",
     "load_results": "ddpg.outputs.monitor",
     "evaluate": "ddpg.outputs.evaluation",

@@ -168,25 +168,87 @@ def find_checkpoint(results_dir=None, checkpoint=None):
     return path
 
 
+def actor_settings(config):
+    """The settings that shape a saved actor, missing ones taken from the defaults.
+
+    Checkpoints store the run's whole resolved config; older or hand-made
+    ones may lack a key, and then the default is what that run used.
+    """
+    from ddpg.config import DEFAULTS
+
+    settings = DEFAULTS.to_dict()
+    settings.update({key: value for key, value in (config or {}).items() if key in settings})
+    settings["hidden_sizes"] = tuple(settings["hidden_sizes"])
+    return settings
+
+
+def saved_shapes(checkpoint):
+    """{variable name: shape} of every variable in a checkpoint folder."""
+    from ddpg.compat import tf
+
+    try:
+        shapes = tf.train.load_checkpoint(
+            os.path.join(checkpoint, MODEL_PREFIX)).get_variable_to_shape_map()
+    except (tf.errors.OpError, ValueError) as exc:
+        raise UserError(f"checkpoint {checkpoint} cannot be read: {first_line(exc)}") from None
+    return {name: tuple(shape) for name, shape in shapes.items()}
+
+
+def check_actor_fits(checkpoint, env):
+    """UserError unless the saved actor's input and output sizes are the task's.
+
+    A checkpoint copied from another run, or a task whose spaces changed,
+    would otherwise fail deep inside TensorFlow's restore with a shape error.
+    """
+    from ddpg.envs import dims
+
+    shapes = saved_shapes(checkpoint)
+    first, last = shapes.get("actor/fc1/W"), shapes.get("actor/out/W")
+    if first is None or last is None:
+        raise UserError(f"checkpoint {checkpoint} holds no actor network")
+    state_dim, action_dim = dims(env)
+    saved = (first[0], last[-1])
+    if saved != (state_dim, action_dim):
+        name = env.spec.id if env.spec else type(env.unwrapped).__name__
+        raise UserError(f"checkpoint {checkpoint} holds an actor for observations of size "
+                        f"{saved[0]} and actions of size {saved[1]}, but {name} has "
+                        f"{state_dim} and {action_dim}")
+
+
 def load_actor(checkpoint, env):
-    """(sess, actor) with the checkpoint's actor weights, in a fresh graph."""
+    """(sess, actor): the checkpoint's actor, built as its run built it, in a fresh graph.
+
+    Any checkpoint folder works: a periodic one (ckpt-NNNNNN) or
+    `checkpoints/best`, which holds the policy alone.  The network's shape
+    and initialisation come from the run's saved settings, so a run made
+    with --hidden-sizes or a preset loads without repeating them.
+    """
     from ddpg.compat import tf
     from ddpg.core.networks import ActorNetwork
     from ddpg.envs import dims
     from ddpg.run.session import make_session
 
-    config = read_state(checkpoint).get("config", {})
+    settings = actor_settings(read_state(checkpoint).get("config"))
+    check_actor_fits(checkpoint, env)
     tf.reset_default_graph()
-    sess = make_session(seed=config.get("random_seed", 0))
+    sess = make_session(seed=settings["random_seed"])
     state_dim, action_dim = dims(env)
     actor = ActorNetwork(sess, state_dim, action_dim, env.action_space,
-                         config.get("actor_lr", 1e-4), config.get("tau", 1e-3),
-                         hidden_sizes=config.get("hidden_sizes", (400, 300)))
-    variables = actor.network_params + actor.target_network_params
+                         settings["actor_lr"], settings["tau"],
+                         hidden_sizes=settings["hidden_sizes"],
+                         hidden_init=settings["hidden_init"])
+    # The policy itself must be there; the target copy only in full checkpoints
+    # (best/ keeps the policy alone); what is not restored keeps its initial value.
+    saved = saved_shapes(checkpoint)
+    variables = actor.network_params + [v for v in actor.target_network_params
+                                        if v.op.name in saved]
+    sess.run(tf.global_variables_initializer())
     saver = tf.train.Saver(var_list=variables)
     try:
         saver.restore(sess, os.path.join(checkpoint, MODEL_PREFIX))
     except (tf.errors.OpError, ValueError) as exc:
-        raise UserError(f"checkpoint {checkpoint} does not hold an actor for "
-                        f"{config.get('env_id', 'this environment')}: {first_line(exc)}") from None
+        sess.close()
+        raise UserError(f"checkpoint {checkpoint} does not hold an actor of the shape "
+                        f"{settings['env_id']} and hidden sizes {list(settings['hidden_sizes'])} "
+                        f"need: {first_line(exc)}") from None
     return sess, actor
