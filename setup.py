@@ -49,6 +49,7 @@ setup(
             "ddpg-evaluate=ddpg_scripts.evaluate:main",
             "ddpg-plot=ddpg_scripts.plot:main",
             "ddpg-sweep=ddpg_scripts.sweep:main",
+            "ddpg-export=ddpg_scripts.export:main",
         ]
     },
     classifiers=[

@@ -8,6 +8,8 @@ place once every file in it is complete:
   checkpoints/ckpt-000040/replay_buffer.npz           stored transitions
   checkpoints/ckpt-000040/state.json                  counters, RNG states, config
   checkpoints/latest                                  names the newest folder
+  checkpoints/best/model.*, state.json                the policy at the best periodic
+                                                      evaluation (no buffer, no critic)
 
 `latest` is rewritten atomically after the folder exists, so a crash at
 any moment leaves the previous checkpoint as the one that loads.
@@ -24,6 +26,7 @@ from ddpg.errors import UserError, first_line
 
 CHECKPOINTS = "checkpoints"
 LATEST = "latest"
+BEST = "best"
 STATE_FILE = "state.json"
 BUFFER_FILE = "replay_buffer.npz"
 MODEL_PREFIX = "model"
@@ -95,6 +98,110 @@ class Checkpointer:
                 shutil.rmtree(os.path.join(self.directory, name), ignore_errors=True)
 
 
+class BestPolicy:
+    """checkpoints/best: the actor's weights at the best periodic evaluation so far.
+
+    `offer(point)` after each evaluation saves the policy when its mean
+    return beats every earlier one of this run.  A resumed run passes the
+    evaluations it keeps (those up to its checkpoint): the best among them
+    is the score to beat, so the evaluations it takes again, with the same
+    weights, decide exactly as the uninterrupted run decided, and it ends
+    with the same best/.  The folder is built beside best/ and swapped in;
+    a crash at any moment leaves the previous best or the new one.
+    """
+
+    def __init__(self, sess, actor, directory, config, earlier_points=()):
+        from ddpg.compat import tf
+
+        self.sess = sess
+        self.directory = os.fspath(directory)
+        self.config = dict(config)
+        self.saver = tf.train.Saver(var_list=actor.network_params, save_relative_paths=True)
+        means = [p["mean"] for p in earlier_points if _finite(p.get("mean"))]
+        self.best_mean = max(means) if means else None
+        _recover_best(self.directory)
+
+    def offer(self, point):
+        """Save the policy if `point` (an evaluations.json entry) is a new best; True if so."""
+        mean = point.get("mean")
+        if not _finite(mean) or (self.best_mean is not None and mean <= self.best_mean):
+            return False
+        os.makedirs(self.directory, exist_ok=True)
+        staging = os.path.join(self.directory, f".{BEST}.{os.getpid()}.tmp")
+        shutil.rmtree(staging, ignore_errors=True)
+        os.makedirs(staging)
+        try:
+            self.saver.save(self.sess, os.path.join(staging, MODEL_PREFIX),
+                            write_meta_graph=False, write_state=False)
+            atomic.write_json(os.path.join(staging, STATE_FILE), {
+                "format_version": FORMAT_VERSION, "saved_at": time.time(), "tag": BEST,
+                "config": self.config, "steps": int(point["steps"]),
+                "episode": int(point["episode"]), "evaluation": point})
+            _fsync_dir(staging)
+            _swap_in(staging, os.path.join(self.directory, BEST))
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+        self.best_mean = mean
+        return True
+
+
+def _finite(value):
+    return isinstance(value, (int, float)) and not isinstance(value, bool) \
+        and np.isfinite(value)
+
+
+def _swap_in(staging, final):
+    """Replace folder `final` with `staging`; the old one is set aside until the new is in.
+
+    Between the two renames `final` is briefly missing; _recover_best puts
+    the set-aside copy back if a crash lands exactly there.
+    """
+    aside = final + ".old.tmp"
+    shutil.rmtree(aside, ignore_errors=True)
+    if os.path.exists(final):
+        os.replace(final, aside)
+    os.replace(staging, final)
+    shutil.rmtree(aside, ignore_errors=True)
+
+
+def _recover_best(directory):
+    final = os.path.join(directory, BEST)
+    aside = final + ".old.tmp"
+    if os.path.isdir(aside):
+        if os.path.exists(final):
+            shutil.rmtree(aside, ignore_errors=True)
+        else:
+            os.replace(aside, final)
+    for name in os.listdir(directory) if os.path.isdir(directory) else []:
+        if name.startswith(f".{BEST}.") and name.endswith(".tmp"):
+            shutil.rmtree(os.path.join(directory, name), ignore_errors=True)
+
+
+def best_checkpoint(results_dir):
+    """checkpoints/best of a run, or None when no evaluation has saved one."""
+    path = os.path.join(checkpoint_dir(results_dir), BEST)
+    return path if os.path.isfile(os.path.join(path, STATE_FILE)) else None
+
+
+def read_best(results_dir):
+    """What the best checkpoint scored: {steps, episode, mean, std, returns, path}, or None.
+
+    Reads only JSON (no TensorFlow), for plots and reports that mark the
+    best point on a learning curve.
+    """
+    path = best_checkpoint(results_dir)
+    if path is None:
+        return None
+    try:
+        with open(os.path.join(path, STATE_FILE), encoding="utf-8") as handle:
+            state = json.load(handle)
+        evaluation = state["evaluation"]
+        return dict(evaluation, steps=int(state["steps"]), episode=int(state["episode"]),
+                    path=path)
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
 def checkpoint_dir(results_dir):
     """Where a run in `results_dir` keeps its checkpoints."""
     return os.path.join(results_dir, CHECKPOINTS)
@@ -153,19 +260,54 @@ def _fsync_dir(path):
 
 # -- loading a trained actor back, to act or be evaluated --------------------------
 
-def find_checkpoint(results_dir=None, checkpoint=None):
-    """The checkpoint folder to load: the given one, or the run's latest."""
+def find_checkpoint(results_dir=None, checkpoint=None, best=False):
+    """The checkpoint folder to load: the given one, the run's best, or its latest."""
+    if checkpoint and best:
+        raise UserError("give --checkpoint PATH or --best, not both")
     if checkpoint:
         path = os.path.abspath(checkpoint)
         read_state(path)  # UserError when missing or corrupt
         return path
     if not results_dir:
-        raise UserError("give --results-dir DIR or --checkpoint PATH")
-    path = latest_checkpoint(checkpoint_dir(results_dir))
-    if path is None:
-        raise UserError(f"no checkpoint in {checkpoint_dir(results_dir)}")
+        raise UserError("give --results-dir DIR" + (" with --best" if best else
+                                                     " or --checkpoint PATH"))
+    if not os.path.isdir(results_dir):
+        raise UserError(f"--results-dir {results_dir} is not a folder")
+    if best:
+        path = best_checkpoint(results_dir)
+        if path is None:
+            raise UserError(_why_no_best(results_dir))
+    else:
+        path = latest_checkpoint(checkpoint_dir(results_dir))
+        if path is None:
+            raise UserError(f"no checkpoint in {checkpoint_dir(results_dir)}")
     read_state(path)
     return path
+
+
+def read_run_env_id(results_dir):
+    """The task a run folder's config.json names, or None (no folder or no config)."""
+    if not results_dir:
+        return None
+    try:
+        with open(os.path.join(results_dir, "config.json"), encoding="utf-8") as handle:
+            return json.load(handle).get("env_id")
+    except (OSError, ValueError, AttributeError):
+        return None
+
+
+def _why_no_best(results_dir):
+    from ddpg.outputs.evaluation import PERIODIC_FILE, read_evaluations
+
+    try:
+        evaluated = read_evaluations(os.path.join(results_dir, PERIODIC_FILE))
+    except (OSError, ValueError):
+        evaluated = []
+    if not evaluated:
+        return (f"--best: the run in {results_dir} made no periodic evaluations, so it has "
+                f"no best checkpoint (train with --eval-every N)")
+    return (f"--best: the run in {results_dir} has no {os.path.join(CHECKPOINTS, BEST)} "
+            f"(its evaluations were made before best checkpoints were kept)")
 
 
 def actor_settings(config):
