@@ -4,16 +4,26 @@ import sys
 
 from ddpg.cli import OneLineArgumentParser, guarded, prog_name
 
+# --best writes beside the training run's own evaluation.json, not over it.
+BEST_FILE = "evaluation_best.json"
+
 
 def build_parser(prog):
+    from ddpg.config import DEFAULTS
+
     parser = OneLineArgumentParser(
         prog=prog, description="Evaluate a trained DDPG policy on fixed evaluation seeds.")
     parser.add_argument("--results-dir", help="a training run's folder (its latest checkpoint)")
     parser.add_argument("--checkpoint", help="a checkpoint folder (checkpoints/ckpt-NNNNNN)")
-    parser.add_argument("--episodes", type=int, default=10, help="evaluation episodes (default 10)")
+    parser.add_argument("--best", action="store_true",
+                        help="the run's best checkpoint (checkpoints/best, kept by runs "
+                             "trained with --eval-every)")
+    parser.add_argument("--episodes", type=int, default=DEFAULTS.eval_episodes,
+                        help=f"evaluation episodes (default {DEFAULTS.eval_episodes})")
     parser.add_argument("--seed", type=int, default=None,
                         help="seed the evaluation seeds derive from (default: the run's)")
-    parser.add_argument("--out", help="evaluation JSON (default <results-dir>/evaluation.json)")
+    parser.add_argument("--out", help="evaluation JSON (default <results-dir>/evaluation.json, "
+                                      "with --best <results-dir>/evaluation_best.json)")
     parser.add_argument("--gif", help="write an animated GIF of one episode here")
     parser.add_argument("--video-dir",
                         help="record MP4s of the episodes here (needs: pip install 'ddpg[video]')")
@@ -38,15 +48,15 @@ def main(argv=None):
                                 "pip install 'ddpg[video]'")
         from ddpg.envs import make_env
         from ddpg.outputs.evaluation import FINAL_FILE
-        from ddpg.run.checkpoint import find_checkpoint, read_state
+        from ddpg.run.checkpoint import find_checkpoint, read_state, saved_settings
 
-        checkpoint = find_checkpoint(args.results_dir, args.checkpoint)
-        config = read_state(checkpoint).get("config", {})
+        checkpoint = find_checkpoint(args.results_dir, args.checkpoint, best=args.best)
+        config = saved_settings(read_state(checkpoint).get("config"))
         run_dir = args.results_dir or os.path.dirname(os.path.dirname(checkpoint))
-        out = args.out or os.path.join(run_dir, FINAL_FILE)
-        env_id = config.get("env_id", "Pendulum-v1")
-        seed = config.get("random_seed", 1234) if args.seed is None else args.seed
-        max_len = config.get("max_episode_len", 1000)
+        out = args.out or os.path.join(run_dir, BEST_FILE if args.best else FINAL_FILE)
+        env_id = config["env_id"]
+        seed = config["random_seed"] if args.seed is None else args.seed
+        max_len = config["max_episode_len"]
         env = make_env(env_id, render_mode="rgb_array" if args.video_dir else None)
         if args.video_dir:
             import gymnasium as gym

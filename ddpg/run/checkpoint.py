@@ -310,8 +310,8 @@ def _why_no_best(results_dir):
             f"(its evaluations were made before best checkpoints were kept)")
 
 
-def actor_settings(config):
-    """The settings that shape a saved actor, missing ones taken from the defaults.
+def saved_settings(config):
+    """A checkpoint's run settings as a dict, missing ones taken from the defaults.
 
     Checkpoints store the run's whole resolved config; older or hand-made
     ones may lack a key, and then the default is what that run used.
@@ -370,7 +370,7 @@ def load_actor(checkpoint, env):
     from ddpg.envs import dims
     from ddpg.run.session import make_session
 
-    settings = actor_settings(read_state(checkpoint).get("config"))
+    settings = saved_settings(read_state(checkpoint).get("config"))
     check_actor_fits(checkpoint, env)
     tf.reset_default_graph()
     sess = make_session(seed=settings["random_seed"])
