@@ -119,12 +119,13 @@ def evaluations(folder):
 
 
 def table_rows(report_text):
-    """{task: cells} of the Markdown table in report.md."""
+    """{"task settings": cells} of the last Markdown table in report.md (per-seed best,
+    final evaluation, seeds finished, budget, wall time)."""
     rows = {}
     for line in report_text.splitlines():
         if line.startswith("| ") and not line.startswith("| task"):
             cells = [c.strip() for c in line.strip().strip("|").split("|")]
-            rows[cells[0]] = cells
+            rows[f"{cells[0]} {cells[1]}"] = cells
     return rows
 
 
@@ -217,10 +218,10 @@ def test_local_sweep_of_two_tasks_and_two_seeds(tmp_path, ray_tmp):
             assert read_json(folder / "config.json")["threads"] == 1
             best.append(max(p["mean"] for p in evaluations(folder)))
             final.append(read_json(folder / "evaluation.json")["mean_return"])
-        row = rows[env]
-        assert row[1] == _pm(float(np.mean(best)), float(np.std(best)))
-        assert row[2] == _pm(float(np.mean(final)), float(np.std(final)))
-        assert row[3] == "2/2"
+        row = rows[f"{env} tutorial"]
+        assert row[2] == _pm(float(np.mean(best)), float(np.std(best)))
+        assert row[3] == _pm(float(np.mean(final)), float(np.std(final)))
+        assert row[4] == "2/2"
         png = storage / f"curves_{env}.png"
         assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
         assert f"](curves_{env}.png)" in report
@@ -363,4 +364,4 @@ def test_sweep_on_a_two_process_cluster_with_a_failing_trial(tmp_path, ray_tmp):
     assert len(monitor_rewards(good)) == 4
     report = (storage / "report.md").read_text()
     assert "`Pendulum-v1/tau=2.0/seed-0`: --tau must be in (0, 1], got 2.0" in report
-    assert table_rows(report)["Pendulum-v1 tau=2.0"][3] == "0/1"
+    assert table_rows(report)["Pendulum-v1 tutorial tau=2.0"][4] == "0/1"

@@ -6,7 +6,7 @@ from ddpg.cli import OneLineArgumentParser, guarded, prog_name
 
 def build_parser(prog):
     parser = OneLineArgumentParser(
-        prog=prog, description="Plot per-episode return (and evaluations) of DDPG runs.")
+        prog=prog, description="Plot the training returns and evaluations of DDPG runs.")
     parser.add_argument("dirs", nargs="+", metavar="DIR",
                         help="results folders (Monitor files and/or TensorBoard events)")
     parser.add_argument("--out", required=True, help="PNG file to write")
@@ -14,6 +14,11 @@ def build_parser(prog):
                         help="plot the runs' mean with a 95%% bootstrap confidence band")
     parser.add_argument("--window", type=int, default=10, help="rolling-mean window (default 10)")
     parser.add_argument("--title", default=None, help="figure title")
+    parser.add_argument("--x-axis", choices=("auto", "steps", "episodes"), default="auto",
+                        help="steps: training returns at their cumulative environment step "
+                             "beside the periodic evaluations (evaluations.json) with their "
+                             "spread; episodes: returns per episode; auto (default): steps "
+                             "when every run has periodic evaluations")
     return parser
 
 
@@ -36,12 +41,13 @@ def main(argv=None):
 
         try:
             runs = plot_runs(args.dirs, args.out, window=args.window, aggregate=args.aggregate,
-                             title=args.title)
+                             title=args.title, x_axis=args.x_axis)
         except ValueError as exc:
             raise UserError(str(exc)) from None
         for run in runs:
             print(f"{run['label']}: {len(run['returns'])} episodes, "
-                  f"{len(run['eval_episodes'])} evaluation points")
+                  f"{len(run['evaluations'])} periodic evaluations, "
+                  f"{len(run['eval_episodes'])} final evaluation points")
         print(f"Wrote {args.out}")
         return 0
 

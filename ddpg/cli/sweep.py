@@ -68,8 +68,18 @@ def build_parser(prog):
                         help="continue the sweep in --storage; finished trials are left alone")
     action.add_argument("--force", action="store_true",
                         help="replace the sweep in the storage folder")
-    action.add_argument("--report", metavar="PATH",
-                        help="only (re)write report.md and the curves of the sweep in PATH")
+    action.add_argument("--report", metavar="PATH", nargs="+",
+                        help="only (re)write the report (report.md, report.json, curves) of "
+                             "the sweep in PATH; several folders are merged into one report "
+                             "(by task, settings and seed), written to --out")
+    action.add_argument("--out", metavar="DIR",
+                        help="with --report: the folder the report goes to (default: the one "
+                             "--report folder)")
+    action.add_argument("--collect", action="store_true",
+                        help="with --report and --out: also copy each trial's small evidence "
+                             "files (evaluations, Monitor statistics, config.json, "
+                             "sweep_trial.json; never checkpoints or event files) into --out, "
+                             "e.g. benchmarks/<name>")
     training = parser.add_argument_group(
         "training settings for every trial (as ddpg-train's flags; --grid varies them)")
     for field in _training_fields():
@@ -156,13 +166,14 @@ def check_storage(storage, resume, force):
 def clear_sweep(storage):
     """--force: remove what an earlier sweep wrote there (other files stay)."""
     from ddpg.sweep.grid import RUNS
-    from ddpg.sweep.report import REPORT
+    from ddpg.sweep.report import REPORT, REPORT_JSON
     from ddpg.sweep.runner import SPEC_FILE, TUNE_DIR
 
     for name in (TUNE_DIR, RUNS):
         shutil.rmtree(os.path.join(storage, name), ignore_errors=True)
     for name in os.listdir(storage) if os.path.isdir(storage) else []:
-        if name in (SPEC_FILE, REPORT) or (name.startswith("curves_") and name.endswith(".png")):
+        if name in (SPEC_FILE, REPORT, REPORT_JSON) or \
+                (name.startswith("curves_") and name.endswith(".png")):
             os.remove(os.path.join(storage, name))
 
 
@@ -175,7 +186,9 @@ def main(argv=None):
 
         args = build_parser(prog).parse_args(arguments)
         if args.report:
-            return write_report_only(args.report)
+            return write_report_only(args.report, args.out, args.collect)
+        if args.out or args.collect:
+            raise UserError(f"{'--out' if args.out else '--collect'} only goes with --report")
         if args.resume and args.force:
             raise UserError("--force and --resume contradict each other: choose one")
         if args.num_cpus is not None and args.num_cpus < 1:
@@ -201,7 +214,7 @@ def main(argv=None):
         try:
             from ddpg.sweep.report import write_report
 
-            print(f"Report: {write_report(storage, spec)}")
+            print(f"Report: {write_report([storage])}")
         except UserError as exc:
             print(f"No report: {exc}")
         return 1 if result["failed"] else 0
@@ -245,13 +258,33 @@ def resumed_sweep(args):
     return load_spec(storage), storage
 
 
-def write_report_only(path):
+def write_report_only(paths, out=None, collect=False):
+    """--report A [B ...] [--out DIR [--collect]]: every check first, then the files."""
+    from ddpg.errors import UserError
     from ddpg.sweep.report import write_report
-    from ddpg.sweep.runner import load_spec
 
-    storage = os.path.abspath(path)
-    out = write_report(storage, load_spec(storage))
-    print(f"Report: {out}")
+    storages = [os.path.abspath(p) for p in paths]
+    if collect and not out:
+        raise UserError("--collect needs --out DIR, the folder to copy the evidence into")
+    if out is None and len(storages) > 1:
+        raise UserError("a report of several folders needs --out DIR, the folder to write it "
+                        "to")
+    out = os.path.abspath(out) if out else storages[0]
+    if os.path.exists(out) and not os.path.isdir(out):
+        raise UserError(f"--out {out} is a file, not a folder")
+    from ddpg.run.folder import check_writable
+
+    check_writable(out)
+    if collect:
+        from ddpg.sweep.collect import collect as collect_evidence
+        from ddpg.sweep.report import build_report
+
+        build_report(storages)  # refuses clashes, mixed groups, no evaluations: copies nothing
+        copied = collect_evidence(storages, out)
+        print(f"Collected {copied} files into {out}")
+        storages = [out]  # the report is the one a rebuild from the copies gives
+    report = write_report(storages, out)
+    print(f"Report: {report}")
     return 0
 
 

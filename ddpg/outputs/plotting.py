@@ -1,4 +1,9 @@
-"""Learning-curve PNGs from results folders (Monitor files and/or events).
+"""Learning-curve PNGs from results folders (Monitor files, evaluations.json, events).
+
+A run with periodic evaluations (evaluations.json) is drawn against
+environment steps, the axis the papers use: its training returns at the
+cumulative step each episode ended, and its evaluations as their mean with
+the spread (one std) of their episodes.  Without them, against episodes.
 
 Matplotlib with the headless Agg backend: plots work on servers and in CI.
 """
@@ -7,10 +12,25 @@ import os
 import numpy as np
 
 from ddpg import atomic
+from ddpg.outputs.evaluation import PERIODIC_FILE, read_evaluations
 from ddpg.outputs.events import read_event_scalars
 from ddpg.outputs.monitor import load_results
 
 EVAL_TAG = "Evaluation/mean_return"
+STEP_GRID_POINTS = 200  # where several runs' training curves are compared on the step axis
+
+
+def run_folder(directory):
+    """The results folder of a run given as itself or as its Monitor/summary subfolder.
+
+    The driver plots from gym_ddpg/ (or tf_ddpg/); evaluations.json lives
+    one level up, in the results folder.
+    """
+    directory = os.path.normpath(directory)
+    for folder in (directory, os.path.dirname(directory)):
+        if folder and os.path.isfile(os.path.join(folder, PERIODIC_FILE)):
+            return folder
+    return directory
 
 
 def read_run(directory, label=None):
@@ -18,11 +38,18 @@ def read_run(directory, label=None):
 
     Prefers the Monitor files (gym_ddpg/ or the folder itself); falls back
     to the `Reward` scalars of the event files (tf_ddpg/ or the folder).
-    Returns {"label", "episodes", "returns", "eval_episodes", "eval_returns"}.
+    Returns {"label", "episodes", "returns", "eval_episodes", "eval_returns",
+    "steps", "evaluations"}: `steps` is the cumulative environment step at
+    the end of each training episode (Monitor files only, else None), and
+    `evaluations` the periodic evaluations of evaluations.json in the run's
+    folder (see `run_folder`), each {"steps", "mean", "std"}.
     """
     label = label or os.path.basename(os.path.normpath(directory)) or directory
     run = {"label": label, "episodes": np.zeros(0), "returns": np.zeros(0),
-           "eval_episodes": [], "eval_returns": []}
+           "eval_episodes": [], "eval_returns": [], "steps": None,
+           "evaluations": [{"steps": p["steps"], "mean": p["mean"], "std": p.get("std") or 0.0}
+                           for p in read_evaluations(os.path.join(run_folder(directory),
+                                                                  PERIODIC_FILE))]}
     for monitor_dir in (os.path.join(directory, "gym_ddpg"), directory):
         results = load_results(monitor_dir) if os.path.isdir(monitor_dir) else None
         if results:
@@ -31,6 +58,8 @@ def read_run(directory, label=None):
             train_mask = types != "e"
             run["returns"] = rewards[train_mask]
             run["episodes"] = np.arange(len(run["returns"]))
+            lengths = np.array(results["episode_lengths"], dtype=float)
+            run["steps"] = np.cumsum(lengths[train_mask])
             # An evaluation block is plotted at the training episode it followed.
             positions = np.cumsum(train_mask)[~train_mask]
             eval_rewards = rewards[~train_mask]
@@ -38,8 +67,8 @@ def read_run(directory, label=None):
                 run["eval_episodes"].append(int(pos))
                 run["eval_returns"].append(float(np.mean(eval_rewards[positions == pos])))
             break
-    if len(run["returns"]) and run["eval_episodes"]:
-        return run
+    if len(run["returns"]) and (run["eval_episodes"] or run["evaluations"]):
+        return run  # the event files would add nothing: skip importing TensorFlow
     events = read_event_scalars(directory)
     if not len(run["returns"]) and events.get("Reward"):
         steps, values = zip(*sorted(events["Reward"].items()))
@@ -74,32 +103,95 @@ def bootstrap_band(curves, confidence=0.95, resamples=1000, seed=0):
     return curves.mean(axis=0), low, high
 
 
-def plot_runs(directories, out, window=10, aggregate=False, title=None, labels=None):
-    """Write a learning-curve PNG of one or more runs to `out`; returns the runs."""
+def plot_runs(directories, out, window=10, aggregate=False, title=None, labels=None,
+              x_axis="auto"):
+    """Write a learning-curve PNG of one or more runs to `out`; returns the runs.
+
+    `x_axis`: "steps", "episodes", or "auto" -- steps when every run has
+    periodic evaluations and Monitor episode lengths, else episodes.
+    """
     labels = labels or [None] * len(directories)
     runs = [read_run(d, label) for d, label in zip(directories, labels)]
     runs_with_data = [r for r in runs if len(r["returns"])]
     if not runs_with_data:
         raise ValueError("no episodes found in " + ", ".join(map(str, directories)))
+    if x_axis == "auto":
+        x_axis = "steps" if all(r["evaluations"] and r["steps"] is not None
+                                for r in runs_with_data) else "episodes"
+    if x_axis == "steps" and any(r["steps"] is None for r in runs_with_data):
+        raise ValueError("plotting against steps needs Monitor episode lengths (gym_ddpg/), "
+                         "which " + ", ".join(r["label"] for r in runs_with_data
+                                              if r["steps"] is None) + " lacks")
     fig, ax = new_figure()
-    if aggregate and len(runs_with_data) > 1:
-        length = min(len(r["returns"]) for r in runs_with_data)
-        curves = [rolling_mean(r["returns"][:length], window) for r in runs_with_data]
+    if x_axis == "steps":
+        _draw_against_steps(ax, runs_with_data, window, aggregate)
+    else:
+        _draw_against_episodes(ax, runs_with_data, window, aggregate)
+    save_figure(fig, ax, out, "environment steps" if x_axis == "steps" else "episode", "return",
+                title or "DDPG learning curve")
+    return runs
+
+
+def _draw_against_episodes(ax, runs, window, aggregate):
+    if aggregate and len(runs) > 1:
+        length = min(len(r["returns"]) for r in runs)
+        curves = [rolling_mean(r["returns"][:length], window) for r in runs]
         mean, low, high = bootstrap_band(curves)
         x = np.arange(length)
         ax.plot(x, mean, label=f"mean of {len(curves)} runs (rolling {window})")
         ax.fill_between(x, low, high, alpha=0.25, label="95% bootstrap CI")
     else:
-        for run in runs_with_data:
+        for run in runs:
             line, = ax.plot(run["episodes"], run["returns"], alpha=0.3, linewidth=1)
             ax.plot(run["episodes"], rolling_mean(run["returns"], window), color=line.get_color(),
                     label=f"{run['label']} (rolling {window})")
-    for run in runs_with_data:
+    for run in runs:
         if run["eval_episodes"]:
             ax.scatter(run["eval_episodes"], run["eval_returns"], marker="*", s=120, zorder=3,
                        label=f"{run['label']} evaluation")
-    save_figure(fig, ax, out, "episode", "return", title or "DDPG learning curve")
-    return runs
+
+
+def _draw_against_steps(ax, runs, window, aggregate):
+    """Training returns at their cumulative steps, evaluations as mean ± their episodes' std."""
+    if aggregate and len(runs) > 1:
+        low = max(r["steps"][0] for r in runs)
+        high = min(r["steps"][-1] for r in runs)
+        grid = np.linspace(low, high, STEP_GRID_POINTS) if high > low else np.array([low])
+        rows = [np.interp(grid, r["steps"], rolling_mean(r["returns"], window)) for r in runs]
+        mean, lower, upper = bootstrap_band(rows)
+        line, = ax.plot(grid, mean, label=f"training: mean of {len(rows)} runs "
+                                          f"(rolling {window})")
+        ax.fill_between(grid, lower, upper, color=line.get_color(), alpha=0.2,
+                        label="training: 95% bootstrap CI")
+        curves = [([p["steps"] for p in r["evaluations"]], [p["mean"] for p in r["evaluations"]])
+                  for r in runs if r["evaluations"]]
+        steps, evals = align_curves(curves)
+        if len(steps):
+            line, = ax.plot(steps, evals.mean(axis=0), marker="o", markersize=3,
+                            label=f"evaluation: mean of {len(evals)} runs")
+            ax.fill_between(steps, evals.mean(axis=0) - evals.std(axis=0),
+                            evals.mean(axis=0) + evals.std(axis=0), color=line.get_color(),
+                            alpha=0.2, label="evaluation: ± std across runs")
+    else:
+        for run in runs:
+            line, = ax.plot(run["steps"], run["returns"], alpha=0.25, linewidth=1)
+            color = line.get_color()
+            ax.plot(run["steps"], rolling_mean(run["returns"], window), color=color,
+                    label=f"{run['label']} training (rolling {window})")
+            if len(runs) == 1:  # one run: training and evaluation in two colours
+                color = "C1"
+            if run["evaluations"]:
+                steps = np.array([p["steps"] for p in run["evaluations"]], dtype=float)
+                mean = np.array([p["mean"] for p in run["evaluations"]], dtype=float)
+                std = np.array([p["std"] for p in run["evaluations"]], dtype=float)
+                ax.plot(steps, mean, color=color, linestyle="--", marker="o", markersize=3,
+                        label=f"{run['label']} evaluation (mean ± std of its episodes)")
+                ax.fill_between(steps, mean - std, mean + std, color=color, alpha=0.15)
+            if run["eval_episodes"]:  # the evaluation after training, in the Monitor files
+                at = [run["steps"][max(0, min(pos, len(run["steps"])) - 1)]
+                      for pos in run["eval_episodes"]]
+                ax.scatter(at, run["eval_returns"], marker="*", s=120, zorder=3, color=color,
+                           label=f"{run['label']} final evaluation")
 
 
 def new_figure():
@@ -168,3 +260,38 @@ def plot_step_curves(curves, out, title=None, xlabel="environment steps",
         ax.fill_between(steps, low, high, alpha=0.25, label="95% bootstrap CI over runs")
     save_figure(fig, ax, out, xlabel, ylabel, title or "DDPG evaluations")
     return steps, mean, low, high
+
+
+def plot_group_curves(groups, out, title=None):
+    """PNG of settings groups on one task: each group's across-seed mean with a ±1 std band.
+
+    `groups`: [(label, [(steps, means) per seed], table1_step)]; only steps
+    every seed of a group reached are drawn, and a dotted vertical line with
+    a marker shows the group's Table 1 step.  Returns {label: (steps, mean, std)}.
+    """
+    from ddpg.sweep.measures import mean_curve
+
+    fig, ax = new_figure()
+    drawn = {}
+    for label, curves, best_step in groups:
+        steps, mean, std = mean_curve(curves)
+        if not steps:
+            continue
+        seeds = sum(1 for s, _ in curves if len(s))
+        line, = ax.plot(steps, mean, label=f"{label} ({seeds} seed{'s' if seeds != 1 else ''})")
+        color = line.get_color()
+        ax.fill_between(steps, mean - std, mean + std, color=color, alpha=0.2)
+        if best_step in steps:
+            at = steps.index(best_step)
+            ax.axvline(best_step, color=color, linestyle=":", linewidth=1)
+            ax.plot([best_step], [mean[at]], marker="D", color=color,
+                    label=f"{label}: Table 1 step {best_step:,}")
+        drawn[label] = (steps, mean, std)
+    if not drawn:
+        import matplotlib.pyplot as plt
+
+        plt.close(fig)
+        raise ValueError("no evaluation step that every seed reached")
+    save_figure(fig, ax, out, "environment steps", "evaluation return (mean ± std over seeds)",
+                title or "DDPG evaluations")
+    return drawn

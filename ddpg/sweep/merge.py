@@ -1,0 +1,221 @@
+"""The trials of one or more sweep folders, merged into groups of comparable seeds.
+
+A report may combine sweeps run at different times or on different machines.
+Each trial is identified by its task, its settings group (the resolved
+preset plus the grid values it ran with) and its seed, all read from the
+files in its folder, so a folder copied elsewhere (benchmarks/) is read the
+same way as the sweep folder it came from.  Two refusals keep the merge
+honest, each one line and before anything is written:
+
+- the same trial in two folders (which one would count?);
+- a group whose trials are not comparable: different step budgets,
+  evaluation intervals, evaluation episodes or other training settings.
+"""
+import dataclasses
+import json
+import os
+
+from ddpg.errors import UserError
+from ddpg.sweep.grid import RUNS, SweepSpec
+from ddpg.sweep.trial import STATUS_FILE
+
+SPEC_FILE = "sweep.json"  # written by ddpg.sweep.runner.save_spec
+MERGED_SPECS = "sweeps.json"  # the specs of every sweep a collected folder holds
+CONFIG_FILE = "config.json"
+MONITOR_DIR = "gym_ddpg"
+# Files whose presence makes a folder under runs/ a trial that started.
+TRIAL_FILES = (CONFIG_FILE, STATUS_FILE, "evaluations.json", "evaluation.json")
+# Settings that say where or how a run ran, not what it learned: never compared.
+NOT_COMPARED = {"random_seed", "results_dir", "monitor_dir", "summary_dir", "threads", "force",
+                "resume", "gif", "plot", "render_env", "checkpoint_every", "use_gym_monitor",
+                "total_steps", "max_episodes", "eval_every", "eval_episodes", "preset", "env_id"}
+# The comparisons the issue names, with the words the refusal uses.
+NAMED_CHECKS = (("budget", "step budgets"), ("eval_every", "evaluation intervals"),
+                ("eval_episodes", "evaluation episodes"))
+
+
+def algorithm_of(preset):
+    """'TD3' for a preset named td3 (or td3-something), 'DDPG' for every other preset."""
+    return "TD3" if str(preset or "").lower().startswith("td3") else "DDPG"
+
+
+@dataclasses.dataclass
+class FoundTrial:
+    """One trial of a sweep folder: planned (no files yet) or started."""
+
+    storage: str  # the sweep (or collected) folder it was found in
+    folder: str  # runs/<task>[/<grid values>]/seed-<n>, relative to storage
+    env_id: str
+    seed: int
+    preset: str
+    variant: str  # the grid values as the folder names them; '' without a grid
+    config: dict = None  # config.json: the run's resolved settings
+    started: bool = False
+
+    @property
+    def path(self):
+        return os.path.join(self.storage, self.folder)
+
+    @property
+    def group(self):
+        return (self.env_id, self.preset, self.variant)
+
+    @property
+    def key(self):
+        return self.group + (self.seed,)
+
+    @property
+    def status(self):
+        return _read_json(os.path.join(self.path, STATUS_FILE)) or {}
+
+    def describe(self):
+        settings = self.preset + (f", {self.variant}" if self.variant else "")
+        return f"{self.env_id} ({settings}) seed {self.seed}"
+
+
+def load_specs(storage):
+    """Every SweepSpec a folder records: sweep.json, and sweeps.json of a collected folder."""
+    specs = []
+    single = _read_json(os.path.join(storage, SPEC_FILE))
+    if single:
+        specs.append(SweepSpec.from_dict(single))
+    specs += [SweepSpec.from_dict(d) for d in _read_json(os.path.join(storage, MERGED_SPECS)) or []]
+    return specs
+
+
+def find_trials(storage):
+    """{folder: FoundTrial} of one folder: the specs' planned trials and every started one."""
+    from ddpg.config import DEFAULTS
+
+    found = {}
+    for spec in load_specs(storage):
+        for trial in spec.trials():
+            preset = trial.variant.get("preset") or spec.preset or DEFAULTS.preset
+            found[trial.folder] = FoundTrial(storage, trial.folder, trial.env_id, trial.seed,
+                                             preset, _variant_of(trial.folder))
+    planned = dict(found)
+    for folder in _started_folders(storage):
+        config = _read_json(os.path.join(storage, folder, CONFIG_FILE))
+        evaluations = _read_json(os.path.join(storage, folder, "evaluations.json")) or {}
+        before = planned.get(folder)
+        parts = folder.split("/")
+        env_id = ((config or {}).get("env_id") or evaluations.get("env_id")
+                  or (before.env_id if before else parts[1]))
+        preset = ((config or {}).get("preset") or (before.preset if before else None)
+                  or DEFAULTS.preset)
+        found[folder] = FoundTrial(storage, folder, env_id, int(parts[-1][len("seed-"):]),
+                                   preset, _variant_of(folder), config, started=True)
+    return found
+
+
+def merge(storages):
+    """(trials, specs) of several folders merged; UserError on a clash or a mixed group.
+
+    `trials` maps each trial key to its FoundTrial (a started one wins over a
+    planned one); `specs` lists every sweep definition found, without repeats.
+    """
+    storages = [os.path.abspath(s) for s in storages]
+    for index, storage in enumerate(storages):
+        if storage in storages[:index]:
+            raise UserError(f"--report: {storage} is given twice")
+        if not os.path.isdir(storage):
+            raise UserError(f"--report: {storage} is not a folder")
+    merged, specs = {}, []
+    for storage in storages:
+        trials = find_trials(storage)
+        if not trials:
+            raise UserError(f"{storage} holds no sweep (no {SPEC_FILE} and no trials under "
+                            f"{RUNS}/)")
+        for spec in load_specs(storage):
+            if spec.to_dict() not in [s.to_dict() for s in specs]:
+                specs.append(spec)
+        for trial in trials.values():
+            other = merged.get(trial.key)
+            if other is not None and other.started and trial.started:
+                raise UserError(f"the trial {trial.describe()} is in both {other.storage} and "
+                                f"{trial.storage}; a merged report counts each trial once: "
+                                "leave one of the folders out")
+            if other is None or trial.started:
+                merged[trial.key] = trial
+    check_comparable(merged.values())
+    return merged, specs
+
+
+def check_comparable(trials):
+    """UserError naming the folders and the difference when a group mixes settings."""
+    groups = {}
+    for trial in trials:
+        if trial.config:
+            groups.setdefault(trial.group, []).append(trial)
+    for members in groups.values():
+        for name, words in NAMED_CHECKS:
+            _refuse_if_mixed(members, words, lambda t, n=name: _setting(t.config, n))
+        names = sorted(set().union(*(t.config for t in members)) - NOT_COMPARED)
+        for name in names:
+            _refuse_if_mixed([t for t in members if name in t.config], f"setting {name}",
+                             lambda t, n=name: _canonical(t.config[n]))
+
+
+def _refuse_if_mixed(members, words, value_of):
+    values = {}
+    for trial in members:
+        values.setdefault(json.dumps(value_of(trial), sort_keys=True), []).append(trial)
+    if len(values) < 2:
+        return
+    first = members[0]
+    settings = first.preset + (f", {first.variant}" if first.variant else "")
+    parts = []
+    for text, holders in values.items():
+        folders = ", ".join(dict.fromkeys(t.storage for t in holders))
+        parts.append(f"{_show(json.loads(text))} in {folders}")
+    raise UserError(f"{first.env_id} ({settings}): the trials differ in {words} "
+                    f"({'; '.join(parts)}), so their seeds cannot form one row")
+
+
+def budget_of(config):
+    """('steps', n) or ('episodes', n): what ended the run."""
+    if config.get("total_steps"):
+        return ["steps", int(config["total_steps"])]
+    return ["episodes", config.get("max_episodes")]
+
+
+def _setting(config, name):
+    return budget_of(config) if name == "budget" else config.get(name)
+
+
+def _canonical(value):
+    return list(value) if isinstance(value, tuple) else value
+
+
+def _show(value):
+    if isinstance(value, list) and len(value) == 2 and value[0] in ("steps", "episodes"):
+        return f"{value[1]:,} {value[0]}" if isinstance(value[1], int) else f"{value[1]} {value[0]}"
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"
+    return str(value)
+
+
+def _variant_of(folder):
+    """The grid values of a trial folder: what lies between runs/<task>/ and seed-<n>."""
+    return "/".join(folder.split("/")[2:-1])
+
+
+def _started_folders(storage):
+    root = os.path.join(storage, RUNS)
+    folders = []
+    for current, dirs, files in os.walk(root):
+        dirs.sort()
+        name = os.path.basename(current)
+        if name.startswith("seed-") and name[len("seed-"):].isdigit() and \
+                any(f in files for f in TRIAL_FILES):
+            folders.append(os.path.relpath(current, storage).replace(os.sep, "/"))
+            dirs[:] = []  # a trial's own subfolders (checkpoints, Monitor files) hold no trials
+    return folders
+
+
+def _read_json(path):
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return json.load(handle)
+    except (FileNotFoundError, NotADirectoryError, ValueError):
+        return None
