@@ -30,7 +30,7 @@ class TrainConfig:
     env_id: str = setting("Pendulum-v1", "Gymnasium environment id (any Box-action task)",
                           "ENV_NAME", "--env")
     preset: str = setting("tutorial", "published settings to start from: tutorial, "
-                          "lillicrap2015 or fujimoto2018; explicit flags override them")
+                          "lillicrap2015, fujimoto2018 or td3; explicit flags override them")
     max_episodes: int = setting(
         200, "total training episodes; a resumed run continues up to this many "
         "(the tutorial's 50000 would take hours: 200 swings the pendulum up in ~80 s)",
@@ -66,6 +66,18 @@ class TrainConfig:
     hidden_init: str = setting(
         "tflearn", "hidden-layer init: tflearn (truncated normal, the tutorial's) "
         "or fan_in (U[+-1/sqrt(fan-in)], the paper's)")
+    # -- TD3 (Fujimoto et al. 2018): DDPG is the case with all three switches off
+    twin_critics: bool = setting(
+        False, "TD3: two critics; both regress to a target from the smaller of the two "
+               "target critics' values")
+    policy_delay: int = setting(
+        1, "TD3: the actor step and every soft target update happen on every Nth critic "
+           "update only (1: every update, DDPG)")
+    target_noise: float = setting(
+        0.0, "TD3: sigma of the Gaussian noise added to the target action, in units of the "
+             "half action range (0: none, DDPG)")
+    target_noise_clip: float = setting(
+        0.5, "TD3: the target noise is clipped to +-this, in units of the half action range")
     random_seed: int = setting(1234, "seed for TF, NumPy and the environment", "RANDOM_SEED")
     # -- outputs
     render_env: bool = setting(
@@ -144,13 +156,19 @@ PRESETS = {
         "start_steps": 1000, "learning_starts": 1000, "eval_every": 5000, "eval_episodes": 10,
     },
 }
+# Fujimoto et al. 2018, Algorithm 1 with the settings of section 6.1 and the
+# supplementary material: "Our DDPG" plus twin critics, target-policy
+# smoothing (noise 0.2 clipped at 0.5) and an actor and targets updated on
+# every second critic update.  Updates wait for the random start steps as in
+# fujimoto2018 (and the authors' published code).
+PRESETS["td3"] = dict(PRESETS["fujimoto2018"], twin_critics=True, policy_delay=2,
+                      target_noise=0.2, target_noise_clip=0.5)
 # Task-specific values inside a preset, by the task's name without its version.
-PRESET_TASK_SETTINGS = {
-    "fujimoto2018": {
-        "HalfCheetah": {"start_steps": 10000, "learning_starts": 10000},
-        "Ant": {"start_steps": 10000, "learning_starts": 10000},
-    },
+_LONG_START = {
+    "HalfCheetah": {"start_steps": 10000, "learning_starts": 10000},
+    "Ant": {"start_steps": 10000, "learning_starts": 10000},
 }
+PRESET_TASK_SETTINGS = {"fujimoto2018": _LONG_START, "td3": _LONG_START}
 
 
 def task_name(env_id):
@@ -266,7 +284,9 @@ def validate(config):
     if config.critic_action_layer not in range(1, len(config.hidden_sizes) + 1):
         raise UserError(f"--critic-action-layer must be a hidden layer, 1 to "
                         f"{len(config.hidden_sizes)}, got {config.critic_action_layer}")
-    for name in ("critic_l2", "ou_sigma", "ou_theta", "gaussian_sigma"):
+    _positive_int(config.policy_delay, "--policy-delay")
+    for name in ("critic_l2", "ou_sigma", "ou_theta", "gaussian_sigma", "target_noise",
+                 "target_noise_clip"):
         value = getattr(config, name)
         if isinstance(value, bool) or not isinstance(value, (int, float)) \
                 or not math.isfinite(value) or value < 0:

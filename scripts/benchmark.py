@@ -98,35 +98,43 @@ def peak_rss_mb():
 
 # -- workers: each runs in a fresh process and prints one marked JSON line ----
 
-def ddpg_loop(fused, steps, warmup, threads, settings=None):
-    """Train-loop env steps/s; `settings` (from a preset) replaces the defaults."""
-    import gymnasium as gym
-    import numpy as np
+def benchmark_config(preset=None, **overrides):
+    """The TrainConfig a benchmark loop trains with: `preset`'s settings on the benchmark's task.
 
-    from ddpg import ActorNetwork, CriticNetwork, OrnsteinUhlenbeckActionNoise, make_session, train
+    The tutorial's by default (the constants above).  The task, the seed
+    and evaluation are the benchmark's; the rest, which is what a training
+    step costs (network shapes, batch, critic L2, noise, learning start,
+    the TD3 switches), is the preset's, as `ddpg-train --preset` applies it.
+    """
+    import ddpg.config
+
+    return ddpg.config.resolve(preset=preset, overrides=dict(
+        env_id=ENV_ID, random_seed=0, eval_every=0, eval_episodes=0, total_steps=0, **overrides))
+
+
+def ddpg_loop(fused, steps, warmup, threads, config):
+    """Train-loop env steps/s of the agent `config` describes, built as every run builds it."""
+    import dataclasses
+
+    import gymnasium as gym
+
+    from ddpg import build_agent, make_session, run_loop
+    from ddpg.compat import tf
 
     import tensorflow  # already loaded (and in graph mode) through ddpg; for its version
 
-    settings = settings or {}
     sess = make_session(threads=threads, seed=0)
     env = gym.make(ENV_ID)
     episode_len = env.spec.max_episode_steps
-    actor = ActorNetwork(sess, 3, 1, env.action_space, settings.get("actor_lr", ACTOR_LR),
-                         settings.get("tau", TAU), **settings.get("actor", {}))
-    critic = CriticNetwork(sess, 3, 1, settings.get("critic_lr", CRITIC_LR),
-                           settings.get("tau", TAU), actor.get_num_trainable_vars(),
-                           **settings.get("critic", {}))
-    noise = settings.get("noise") or OrnsteinUhlenbeckActionNoise(
-        np.zeros(1), sigma=OU_SIGMA, theta=OU_THETA, dt=OU_DT, seed=0)
-    kwargs = dict(minibatch_size=BATCH, gamma=GAMMA, fused=fused, random_seed=0)
-    kwargs.update(settings.get("train", {}))
-    kwargs["log"] = lambda line: None
-    state = train(sess, env, actor, critic, noise, max_episodes=math.ceil(warmup / episode_len),
-                  **kwargs)
+    agent = build_agent(config, env, sess, fused=fused)
+    sess.run(tf.global_variables_initializer())
+    quiet = dict(log=lambda line: None)
+    state = run_loop(agent, env, dataclasses.replace(
+        config, max_episodes=math.ceil(warmup / episode_len)), **quiet)
     first = state.total_steps
     started = time.perf_counter()
-    state = train(sess, env, actor, critic, noise, state=state, initialize=False,
-                  max_episodes=state.episode + math.ceil(steps / episode_len), **kwargs)
+    state = run_loop(agent, env, dataclasses.replace(
+        config, max_episodes=state.episode + math.ceil(steps / episode_len)), state, **quiet)
     seconds = time.perf_counter() - started
     return {"steps_per_s": (state.total_steps - first) / seconds, "seconds": seconds,
             "steps": state.total_steps - first, "peak_rss_mb": peak_rss_mb(),
@@ -142,15 +150,14 @@ def _tf_build(tensorflow):
 
 
 def fused_op(steps, warmup, threads):
+    import gymnasium as gym
     import numpy as np
 
-    from ddpg import ActorNetwork, CriticNetwork, FusedUpdate, make_session
+    from ddpg import build_agent, make_session
     from ddpg.compat import tf
 
     sess = make_session(threads=threads, seed=0)
-    actor = ActorNetwork(sess, 3, 1, 2.0, ACTOR_LR, TAU)
-    critic = CriticNetwork(sess, 3, 1, CRITIC_LR, TAU, actor.get_num_trainable_vars())
-    update = FusedUpdate(sess, actor, critic, GAMMA, batch_size=BATCH)  # as train() builds it
+    update = build_agent(benchmark_config(), gym.make(ENV_ID), sess).update  # as train() does
     sess.run(tf.global_variables_initializer())
     rng = np.random.default_rng(0)
     batches = [rng.normal(size=(BATCH, update.layout.width)).astype(np.float32)
@@ -242,36 +249,10 @@ def ordered_path_us(kernel_us, threads):
             + kernel_us["forward"] + backward + kernel_us["adam"])
 
 
-def preset_settings(name):
-    """What preset `name` changes in the benchmark's train loop, as the driver applies it.
-
-    The one place here that knows ddpg.config's shape.  The task, the
-    budget and evaluation stay the benchmark's: only what a training step
-    costs is taken (network shapes, critic L2, batch, learning start, noise).
-    """
-    import ddpg
-    import ddpg.config
-
-    config = ddpg.config.resolve(preset=name)
-    sigma = config.gaussian_sigma if config.noise == "gaussian" else config.ou_sigma
-    return {
-        "actor_lr": config.actor_lr, "critic_lr": config.critic_lr, "tau": config.tau,
-        "actor": {"hidden_sizes": config.hidden_sizes, "hidden_init": config.hidden_init},
-        "critic": {"hidden_sizes": config.hidden_sizes, "hidden_init": config.hidden_init,
-                   "action_layer": config.critic_action_layer, "l2": config.critic_l2},
-        "noise": ddpg.make_noise(config.noise, 1, seed=0, sigma=sigma, theta=config.ou_theta),
-        "train": {"minibatch_size": config.minibatch_size, "gamma": config.gamma,
-                  "buffer_size": config.buffer_size, "start_steps": config.start_steps,
-                  "learning_starts": config.learning_starts},
-    }
-
-
 def preset_loop(name, steps, warmup, threads):
-    settings = preset_settings(name)
-    result = ddpg_loop(True, steps, warmup, threads, settings)
-    result["settings"] = {key: value for key, value in settings.items() if key != "noise"}
-    if "noise" in settings:
-        result["settings"]["noise"] = type(settings["noise"]).__name__
+    config = benchmark_config(name)
+    result = ddpg_loop(True, steps, warmup, threads, config)
+    result["settings"] = config.to_dict()
     return result
 
 
@@ -411,8 +392,8 @@ def _cores():
 
 
 WORKERS = {
-    "fused": lambda a: ddpg_loop(True, a.steps, a.warmup, a.threads),
-    "tutorial": lambda a: ddpg_loop(False, a.steps, a.warmup, a.threads),
+    "fused": lambda a: ddpg_loop(True, a.steps, a.warmup, a.threads, benchmark_config()),
+    "tutorial": lambda a: ddpg_loop(False, a.steps, a.warmup, a.threads, benchmark_config()),
     "fused_op": lambda a: fused_op(a.steps, a.warmup, a.threads),
     "kernel_floor": lambda a: kernel_floor(a.steps, a.warmup, a.threads),
     "preset": lambda a: preset_loop(a.preset, a.steps, a.warmup, a.threads),

@@ -210,23 +210,24 @@ def test_benchmark_writes_the_report_keys(tmp_path):
     assert "ordered floor" in done.stdout
 
 
-def test_preset_settings_fit_the_constructors_and_train():
-    # Keyword drift between ddpg.config and the classes would only show in a
-    # slow benchmark run; the signatures say it at once.
-    import inspect
+def test_benchmark_configs_are_the_presets_on_the_benchmarks_task():
+    """The loops train what `ddpg-train --preset` would, except task, seed and evaluation."""
+    import dataclasses
 
-    import ddpg
     from ddpg.config import PRESETS, resolve
 
-    accepted = {key: set(inspect.signature(target).parameters)
-                for key, target in (("actor", ddpg.ActorNetwork), ("critic", ddpg.CriticNetwork),
-                                    ("train", ddpg.train))}
+    owned = {"env_id", "random_seed", "eval_every", "eval_episodes", "total_steps"}
     for name in PRESETS:
-        settings = benchmark.preset_settings(name)
-        for key, names in accepted.items():
-            assert set(settings[key]) <= names, (name, key, set(settings[key]) - names)
-        config = resolve(preset=name)
-        assert settings["train"]["minibatch_size"] == config.minibatch_size
-        assert settings["critic"]["l2"] == config.critic_l2
-        assert isinstance(settings["noise"], ddpg.GaussianActionNoise) == \
-            (config.noise == "gaussian")
+        config = benchmark.benchmark_config(name)
+        expected = resolve(preset=name, overrides={"env_id": benchmark.ENV_ID})
+        differing = {f.name for f in dataclasses.fields(config)
+                     if getattr(config, f.name) != getattr(expected, f.name)}
+        assert differing <= owned, (name, differing - owned)
+        assert config.env_id == benchmark.ENV_ID and config.eval_every == 0
+    # The default loops and the peers' constants describe the same agent.
+    tutorial = benchmark.benchmark_config()
+    assert (tutorial.actor_lr, tutorial.critic_lr, tutorial.tau, tutorial.gamma) == \
+        (benchmark.ACTOR_LR, benchmark.CRITIC_LR, benchmark.TAU, benchmark.GAMMA)
+    assert tutorial.minibatch_size == benchmark.BATCH and tutorial.hidden_sizes == benchmark.HIDDEN
+    assert (tutorial.noise, tutorial.ou_sigma, tutorial.ou_theta) == \
+        ("ou", benchmark.OU_SIGMA, benchmark.OU_THETA)

@@ -34,30 +34,40 @@ def final_weights(results_dir):
     return {key: reader.get_tensor(key) for key in reader.get_variable_to_shape_map()}
 
 
-def test_stopping_and_resuming_equals_one_uninterrupted_run(tmp_path):
+# TD3's three switches, on the small test run: twin critics, a delayed actor,
+# and target smoothing noise, whose generator the checkpoint must also hold.
+TD3 = dict(twin_critics=True, policy_delay=2, target_noise=0.2, target_noise_clip=0.5)
+
+
+@pytest.mark.parametrize("algorithm, episodes", [({}, 4), (TD3, 6)], ids=["ddpg", "td3"])
+def test_stopping_and_resuming_equals_one_uninterrupted_run(tmp_path, algorithm, episodes):
+    """Half the episodes, a resume, the other half: the rewards of one run, bit for bit."""
     from ddpg.run.driver import run_training
 
     quiet = lambda line: None  # noqa: E731
     whole, split = tmp_path / "whole", tmp_path / "split"
-    assert run_training(config(whole), log=quiet) == 0
-    assert run_training(config(split, max_episodes=2), log=quiet) == 0
-    assert run_training(config(split, resume=True), log=quiet) == 0
+    assert run_training(config(whole, max_episodes=episodes, **algorithm), log=quiet) == 0
+    assert run_training(config(split, max_episodes=episodes // 2, **algorithm), log=quiet) == 0
+    assert run_training(config(split, max_episodes=episodes, resume=True, **algorithm),
+                        log=quiet) == 0
 
     rewards_whole = load_results(str(whole / "gym_ddpg"))["episode_rewards"]
     rewards_split = load_results(str(split / "gym_ddpg"))["episode_rewards"]
-    assert len(rewards_whole) == 4
+    assert len(rewards_whole) == episodes
     assert rewards_split == rewards_whole  # identical, not merely close
     weights_whole, weights_split = final_weights(whole), final_weights(split)
     assert set(weights_whole) == set(weights_split)
     assert any("Adam" in key for key in weights_whole)
+    assert any(key.startswith("critic2/") for key in weights_whole) == bool(algorithm)
     for key, value in weights_whole.items():
         np.testing.assert_array_equal(weights_split[key], value, err_msg=key)
 
     from ddpg.outputs.events import read_event_scalars
 
     rewards_events = read_event_scalars(str(split))["Reward"]
-    assert sorted(rewards_events) == [0, 1, 2, 3]  # keyed by the global episode
-    np.testing.assert_allclose([rewards_events[i] for i in range(4)], rewards_whole, rtol=1e-5)
+    assert sorted(rewards_events) == list(range(episodes))  # keyed by the global episode
+    np.testing.assert_allclose([rewards_events[i] for i in range(episodes)], rewards_whole,
+                               rtol=1e-5)
 
 
 def test_resume_after_a_crash_replays_from_the_checkpoint(tmp_path):

@@ -11,7 +11,7 @@ def test_two_writers_in_the_same_second_keep_both_files(sess, tmp_path):
     time.time is frozen for both writers, so without a unique suffix the
     second would take the first's name and truncate it.
     """
-    from ddpg.core.training import scalar_summary, summary_writer
+    from ddpg.outputs.tensorboard import scalar_summary, summary_writer
 
     with mock.patch("time.time", return_value=1_800_000_000.0):
         first = summary_writer(str(tmp_path))

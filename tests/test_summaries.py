@@ -19,7 +19,7 @@ def read_scalars(directory):
 
 
 def test_build_summaries_writes_the_fed_values_not_zeros(sess, tmp_path):
-    from ddpg.core.training import build_summaries
+    from ddpg.outputs.tensorboard import build_summaries
 
     summary_ops, summary_vars = build_summaries()
     writer = tf.summary.FileWriter(str(tmp_path), sess.graph)

@@ -29,7 +29,7 @@ def build_parser(defaults, prog):
             if field.name in settings.RUN_ACTIONS:
                 parser.add_argument(flag, dest=field.name, action="store_true", default=None,
                                     help=text)
-            elif field.metadata.get("constant"):
+            elif field.metadata.get("constant") or not field.default:  # --x and --no-x
                 parser.add_argument(flag, dest=field.name, default=None,
                                     action=argparse.BooleanOptionalAction,
                                     help=f"{text} (default: {default})")

@@ -308,15 +308,16 @@ class CriticNetwork:
     which used it to slice the global variable list; variables are found by
     scope here, so it is only recorded.  `l2` adds l2/2 * the sum of every
     critic variable squared to the loss: weight decay of rate l2, as
-    Lillicrap et al. used (1e-2).
+    Lillicrap et al. used (1e-2).  `scope` names its variables (and
+    "target_" + scope its target's), so twin critics live side by side.
     """
-
-    scope = "critic"
-    target_scope = "target_critic"
 
     def __init__(self, sess, state_dim, action_dim, learning_rate, tau, num_actor_vars=None,
                  hidden_sizes=DEFAULTS.hidden_sizes, action_layer=DEFAULTS.critic_action_layer,
-                 l2=DEFAULTS.critic_l2, hidden_init=DEFAULTS.hidden_init):
+                 l2=DEFAULTS.critic_l2, hidden_init=DEFAULTS.hidden_init, scope="critic"):
+        # TD3's second critic is the same class under another scope ("critic2").
+        self.scope = scope
+        self.target_scope = "target_" + scope
         self.sess = sess
         self.s_dim = int(state_dim)
         self.a_dim = int(action_dim)

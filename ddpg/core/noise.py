@@ -120,6 +120,27 @@ class NoActionNoise(ActionNoise):
         return np.zeros(self.action_dim)
 
 
+class TargetPolicyNoise(ActionNoise):
+    """TD3's target-policy smoothing noise: sigma * N(0, 1) per sample and action dimension.
+
+    Drawn in NumPy from its own seeded generator and fed to the update, so
+    that a checkpoint can save and restore it (exact resume) and the
+    tutorial-order reference and the fused graph see the same numbers.  In
+    half-range units; the update clips it and scales it to the bounds.
+    """
+
+    def __init__(self, action_dim, sigma, seed=None):
+        super().__init__(action_dim, seed)
+        self.sigma = float(sigma)
+
+    def sample(self, batch_size):
+        return (self.sigma * self._rng.standard_normal((int(batch_size), self.action_dim))
+                ).astype(np.float32)
+
+    def __repr__(self):
+        return f"TargetPolicyNoise(sigma={self.sigma})"
+
+
 def make_noise(kind, action_dim, seed=None, sigma=None, theta=OU_THETA):
     """Build one of NOISE_TYPES; `sigma` defaults to the kind's usual value."""
     zeros = np.zeros(action_dim)
