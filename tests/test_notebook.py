@@ -14,8 +14,11 @@ import sys
 import time
 import urllib.request
 
-import nbformat
 import pytest
+
+# The notebook extra (pip install 'ddpg[notebook]', or the test extra) brings these.
+nbformat = pytest.importorskip("nbformat", reason="the notebook tests need nbformat: "
+                               "pip install 'ddpg[notebook]'")
 
 REPO_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 NOTEBOOK_DIR = os.path.join(REPO_DIR, "notebooks")
@@ -174,6 +177,9 @@ def test_tutorial_runs_top_to_bottom(tmp_path, monkeypatch):
     them: better than -700 (316 of margin) and 400 better than random torques
     on the same episodes (about -1230 for seed 1234).
     """
+    for module in ("nbclient", "ipykernel", "jupyter_client"):
+        pytest.importorskip(module, reason=f"running the notebook needs {module}: "
+                            "pip install 'ddpg[notebook]'")
     from nbclient import NotebookClient
 
     results_dir = str(tmp_path / "results")

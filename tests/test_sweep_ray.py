@@ -20,6 +20,8 @@ import pytest
 from conftest import REPO_DIR, subprocess_env
 
 pytestmark = pytest.mark.slow
+# Every test here starts real Ray; without the sweep extra they skip.
+pytest.importorskip("ray", reason="the sweep tests need Ray: pip install 'ddpg[sweep]'")
 
 SWEEP = os.path.join(REPO_DIR, "scripts", "sweep.py")
 RAY = os.path.join(os.path.dirname(sys.executable), "ray")
