@@ -12,7 +12,12 @@ import os
 import numpy as np
 
 from ddpg import atomic
-from ddpg.outputs.evaluation import PERIODIC_FILE, read_evaluations
+from ddpg.outputs.evaluation import (
+    FINAL_FILE,
+    PERIODIC_FILE,
+    read_evaluations,
+    read_final_evaluation,
+)
 from ddpg.outputs.events import read_event_scalars
 from ddpg.outputs.monitor import load_results
 
@@ -42,14 +47,16 @@ def read_run(directory, label=None):
     "steps", "evaluations"}: `steps` is the cumulative environment step at
     the end of each training episode (Monitor files only, else None), and
     `evaluations` the periodic evaluations of evaluations.json in the run's
-    folder (see `run_folder`), each {"steps", "mean", "std"}.
+    folder (see `run_folder`), each {"steps", "mean", "std"}; `final` its
+    evaluation.json (None without one).
     """
     label = label or os.path.basename(os.path.normpath(directory)) or directory
     run = {"label": label, "episodes": np.zeros(0), "returns": np.zeros(0),
            "eval_episodes": [], "eval_returns": [], "steps": None,
            "evaluations": [{"steps": p["steps"], "mean": p["mean"], "std": p.get("std") or 0.0}
                            for p in read_evaluations(os.path.join(run_folder(directory),
-                                                                  PERIODIC_FILE))]}
+                                                                  PERIODIC_FILE))],
+           "final": read_final_evaluation(os.path.join(run_folder(directory), FINAL_FILE))}
     for monitor_dir in (os.path.join(directory, "gym_ddpg"), directory):
         results = load_results(monitor_dir) if os.path.isdir(monitor_dir) else None
         if results:
@@ -187,11 +194,12 @@ def _draw_against_steps(ax, runs, window, aggregate):
                 ax.plot(steps, mean, color=color, linestyle="--", marker="o", markersize=3,
                         label=f"{run['label']} evaluation (mean ± std of its episodes)")
                 ax.fill_between(steps, mean - std, mean + std, color=color, alpha=0.15)
-            if run["eval_episodes"]:  # the evaluation after training, in the Monitor files
-                at = [run["steps"][max(0, min(pos, len(run["steps"])) - 1)]
-                      for pos in run["eval_episodes"]]
-                ax.scatter(at, run["eval_returns"], marker="*", s=120, zorder=3, color=color,
-                           label=f"{run['label']} final evaluation")
+            final = run["final"] or {}
+            if final.get("mean_return") is not None:  # the evaluation after training
+                at = final.get("train_steps") or run["steps"][-1]
+                ax.errorbar([at], [final["mean_return"]], yerr=[final.get("std_return") or 0.0],
+                            marker="*", markersize=12, color=color, capsize=4, zorder=3,
+                            label=f"{run['label']} final evaluation (evaluation.json)")
 
 
 def new_figure():

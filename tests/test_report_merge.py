@@ -1,0 +1,157 @@
+"""`ddpg-sweep --report A B ... --out DIR [--collect]`: merged reports, refusals, evidence (fast)."""
+import json
+import os
+
+import numpy as np
+import pytest
+
+from ddpg.cli import sweep as cli
+from ddpg.sweep.report import REPORT, REPORT_JSON, rebuild_differences
+from report_fixtures import save_spec, write_trial
+
+REPO_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BENCHMARKS = os.path.join(REPO_DIR, "benchmarks")
+
+
+def run(capsys, *argv):
+    code = cli.main([str(a) for a in argv])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err.strip().splitlines()
+
+
+def refused(capsys, *argv):
+    code, _, err = run(capsys, *argv)
+    assert code == 2 and len(err) == 1 and "error:" in err[0], err
+    return err[0]
+
+
+def two_sweeps(tmp_path, seeds_b=(1,), config_b=None):
+    """Sweep A ran Hopper seed 0; sweep B ran Hopper with the given seeds."""
+    a, b = tmp_path / "a", tmp_path / "b"
+    save_spec(a, ["Hopper-v5"], [0], name="first")
+    write_trial(a, "runs/Hopper-v5/seed-0", "Hopper-v5", [(100, [1.0, 3.0]), (200, [5.0, 7.0])],
+                training=[1.0, 2.0], final=6.0)
+    save_spec(b, ["Hopper-v5"], list(seeds_b), name="second")
+    for seed in seeds_b:
+        write_trial(b, f"runs/Hopper-v5/seed-{seed}", "Hopper-v5",
+                    [(100, [3.0, 3.0]), (200, [2.0, 2.0])], training=[4.0], final=2.0,
+                    config=config_b)
+    return a, b
+
+
+def test_two_sweeps_merge_into_one_row_per_task_and_settings(capsys, tmp_path):
+    a, b = two_sweeps(tmp_path)
+    out = tmp_path / "merged"
+    code, printed, _ = run(capsys, "--report", a, b, "--out", out)
+    assert code == 0 and "Report:" in printed
+    report = json.loads((out / REPORT_JSON).read_text())
+    (row,) = report["groups"]
+    assert row["seeds"] == [0, 1] and row["seeds_finished"] == 2
+    # Across-seed means: 3 at step 100, 4 at step 200.
+    assert row["table1"] == {"mean": 4.0, "std": 2.0, "step": 200, "seeds": 2}
+    assert [s["name"] for s in report["sweeps"]] == ["first", "second"]
+    assert not (a / REPORT).exists() and not (b / REPORT).exists()
+    # One folder alone still writes into it.
+    assert run(capsys, "--report", a)[0] == 0
+    assert json.loads((a / REPORT_JSON).read_text())["groups"][0]["seeds"] == [0]
+
+
+def test_the_same_trial_in_two_folders_is_refused_naming_both(capsys, tmp_path):
+    a, b = two_sweeps(tmp_path, seeds_b=(0,))
+    out = tmp_path / "merged"
+    line = refused(capsys, "--report", a, b, "--out", out)
+    assert "Hopper-v5 (fujimoto2018) seed 0" in line and str(a) in line and str(b) in line
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("config, words", [
+    ({"total_steps": 600}, "step budgets"),
+    ({"eval_every": 50}, "evaluation intervals"),
+    ({"eval_episodes": 5}, "evaluation episodes"),
+    ({"tau": 0.01}, "setting tau"),
+])
+def test_a_group_of_trials_that_are_not_comparable_is_refused(capsys, tmp_path, config, words):
+    a, b = two_sweeps(tmp_path, config_b=config)
+    out = tmp_path / "merged"
+    line = refused(capsys, "--report", a, b, "--out", out, "--collect")
+    assert f"differ in {words}" in line and str(a) in line and str(b) in line
+    assert not out.exists()
+
+
+def test_report_flags_that_need_each_other(capsys, tmp_path):
+    a, b = two_sweeps(tmp_path)
+    assert "needs --out" in refused(capsys, "--report", a, b)
+    assert "--collect needs --out" in refused(capsys, "--report", a, "--collect")
+    assert "only goes with --report" in refused(capsys, "--env", "Pendulum-v1", "--out", a)
+    assert "given twice" in refused(capsys, "--report", a, a, "--out", tmp_path / "o")
+    assert "is not a folder" in refused(capsys, "--report", tmp_path / "missing")
+    (tmp_path / "empty").mkdir()
+    assert "holds no sweep" in refused(capsys, "--report", tmp_path / "empty")
+
+
+def test_collect_copies_only_the_small_files_and_the_copy_rebuilds_the_same_report(
+        capsys, tmp_path):
+    a, b = two_sweeps(tmp_path)
+    trial = a / "runs" / "Hopper-v5" / "seed-0"
+    for heavy in ("checkpoints/ckpt-1.index", "tf_ddpg/events.out.tfevents.1.host", "train.log",
+                  "gym_ddpg/openaigym.video.0.1.video000000.mp4"):
+        os.makedirs(os.path.dirname(trial / heavy), exist_ok=True)
+        (trial / heavy).write_text("x")
+    out = tmp_path / "benchmarks" / "hopper"
+    code, printed, err = run(capsys, "--report", a, b, "--out", out, "--collect")
+    assert code == 0, err
+    copied = sorted(os.path.relpath(os.path.join(d, f), out / "runs")
+                    for d, _, files in os.walk(out / "runs") for f in files)
+    monitor = ["gym_ddpg/openaigym.episode_batch.0.1.stats.json",
+               "gym_ddpg/openaigym.manifest.0.1.manifest.json"]
+    expected = sorted(f"Hopper-v5/seed-{s}/{name}" for s in (0, 1) for name in
+                      ["config.json", "evaluation.json", "evaluations.json", "sweep_trial.json"]
+                      + monitor)
+    assert copied == expected
+    assert f"Collected {len(expected)} files" in printed
+    assert rebuild_differences(str(out)) == []
+    # The merged report is the one the sources give.
+    run(capsys, "--report", a, b, "--out", tmp_path / "direct")
+    assert (tmp_path / "direct" / REPORT_JSON).read_text() == (out / REPORT_JSON).read_text()
+    assert (tmp_path / "direct" / REPORT).read_text() == (out / REPORT).read_text()
+    # A changed evidence file makes the committed report stale.
+    evaluations = out / "runs" / "Hopper-v5" / "seed-1" / "evaluations.json"
+    data = json.loads(evaluations.read_text())
+    data["evaluations"][-1]["mean"] += 1.0
+    evaluations.write_text(json.dumps(data))
+    assert rebuild_differences(str(out)) == [REPORT_JSON, REPORT]
+
+
+def test_seeds_are_added_to_a_collected_folder(capsys, tmp_path):
+    a, b = two_sweeps(tmp_path)
+    out = tmp_path / "bench"
+    assert run(capsys, "--report", a, "--out", out, "--collect")[0] == 0
+    # Collecting into a folder that holds trials needs that folder as a source too.
+    assert "already holds trials" in refused(capsys, "--report", b, "--out", out, "--collect")
+    assert run(capsys, "--report", out, b, "--out", out, "--collect")[0] == 0
+    report = json.loads((out / REPORT_JSON).read_text())
+    assert report["groups"][0]["seeds"] == [0, 1]
+    assert {s["name"] for s in json.loads((out / "sweeps.json").read_text())} == \
+        {"first", "second"}
+    assert rebuild_differences(str(out)) == []
+
+
+def test_committed_benchmark_reports_rebuild_unchanged(tmp_path):
+    """Every benchmarks/<name>/report.json must be what its committed trial files give.
+
+    Fails (never skips) on a stale committed report.  Before the first results
+    are committed, the same check runs on a crafted collected folder.
+    """
+    folders = sorted(os.path.join(d) for d, _, files in os.walk(BENCHMARKS)
+                     if REPORT_JSON in files) if os.path.isdir(BENCHMARKS) else []
+    if not folders:
+        storage = tmp_path / "sweep"
+        save_spec(storage, ["InvertedPendulum-v5"], [0, 1])
+        for seed in (0, 1):
+            write_trial(storage, f"runs/InvertedPendulum-v5/seed-{seed}", "InvertedPendulum-v5",
+                        [(100, [float(seed), 2.0]), (200, [9.0, 10.0 + seed])],
+                        training=list(np.linspace(0, 1, 30)), final=9.5)
+        folders = [str(tmp_path / "bench")]
+        assert cli.main(["--report", str(storage), "--out", folders[0], "--collect"]) == 0
+    for folder in folders:
+        assert rebuild_differences(folder) == [], f"{folder}: the committed report is stale"
