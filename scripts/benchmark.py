@@ -13,6 +13,8 @@ so only side-by-side ratios mean anything):
      the 64x400x300 float32 product it is made of and (b) the machine's
      large-sgemm peak, both with NumPy's native BLAS kernel
   6. with --presets, the train loop under each of the package's presets
+  7. TD3: the fused train loop under the `td3` preset against SB3's and
+     SBX's TD3 with the same settings (twin critics, delay 2, target noise)
 
 Pendulum-v1, 400-300 networks, batch 64, OU noise (sigma 0.3, theta 0.15,
 dt 1e-2), tau 0.001, gamma 0.99, one gradient step per environment step.
@@ -50,20 +52,30 @@ HIDDEN = (400, 300)
 ACTOR_LR, CRITIC_LR = 1e-4, 1e-3
 TAU, GAMMA = 0.001, 0.99
 OU_SIGMA, OU_THETA, OU_DT = 0.3, 0.15, 1e-2
+# TD3 against the peers' TD3: the `td3` preset's settings on the same task
+# (a test keeps them equal).  The peers take noise in the action's own units:
+# Pendulum's half range is 2.
+TD3_PRESET = "td3"
+TD3_BATCH, TD3_LR, TD3_TAU = 100, 1e-3, 5e-3
+TD3_EXPLORATION_SIGMA, TD3_TARGET_NOISE, TD3_NOISE_CLIP, TD3_DELAY = 0.1, 0.2, 0.5, 2
+HALF_RANGE = 2.0
 PEAK_SIZE = 4096
 # Set on some machines so that old OpenBLAS builds pick a safe kernel; they
 # slow a current NumPy, so the roofline's own process runs without them.
 BLAS_OVERRIDES = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
 RESULT_MARK = "BENCHMARK-RESULT "
 
-DDPG_WORKERS = ("fused", "tutorial", "fused_op", "kernel_floor", "preset")
+DDPG_WORKERS = ("fused", "tutorial", "fused_op", "kernel_floor", "preset", "fused_td3")
 # Without these there is no report; they run once per round, before the peers.
-REQUIRED_WORKERS = ("fused", "tutorial", "fused_op", "kernel_floor", "blas")
+REQUIRED_WORKERS = ("fused", "tutorial", "fused_op", "kernel_floor", "fused_td3", "blas")
 UPDATE_WORKERS = ("fused_op", "kernel_floor")  # measured in updates/s, not env steps/s
+SB3_MODULES, SBX_MODULES = ("torch", "stable_baselines3"), ("jax", "sbx")
 PEERS = {
-    # name: (label in the table, modules it needs)
-    "sb3": ("Stable-Baselines3 DDPG", ("torch", "stable_baselines3")),
-    "sbx": ("SBX DDPG", ("jax", "sbx")),
+    # name: (label in the table, modules it needs, its --no- flag, our worker it faces)
+    "sb3": ("Stable-Baselines3 DDPG", SB3_MODULES, "sb3", "fused"),
+    "sbx": ("SBX DDPG", SBX_MODULES, "sbx", "fused"),
+    "sb3_td3": ("Stable-Baselines3 TD3", SB3_MODULES, "sb3", "fused_td3"),
+    "sbx_td3": ("SBX TD3", SBX_MODULES, "sbx", "fused_td3"),
 }
 # Modules a worker must never load.  PyTorch from PyPI and TensorFlow in one
 # process crash (a segfault when triton's extension loads), and SB3 reaches
@@ -72,6 +84,8 @@ PEERS = {
 BLOCKED = {
     "sb3": ("tensorflow", "tensorboard", "jax", "jaxlib", "ddpg"),
     "sbx": ("tensorflow", "tensorboard", "ddpg"),
+    "sb3_td3": ("tensorflow", "tensorboard", "jax", "jaxlib", "ddpg"),
+    "sbx_td3": ("tensorflow", "tensorboard", "ddpg"),
     "blas": ("tensorflow", "torch", "jax", "ddpg"),
     **{name: ("torch", "jax") for name in DDPG_WORKERS},
 }
@@ -249,6 +263,15 @@ def ordered_path_us(kernel_us, threads):
             + kernel_us["forward"] + backward + kernel_us["adam"])
 
 
+def td3_config():
+    """The `td3` preset on the benchmark's task, learning from the first full minibatch.
+
+    The random start steps and the wait for them change what a step costs
+    only before the timed part; the peers likewise start after one batch.
+    """
+    return benchmark_config(TD3_PRESET, start_steps=0, learning_starts=0)
+
+
 def preset_loop(name, steps, warmup, threads):
     config = benchmark_config(name)
     result = ddpg_loop(True, steps, warmup, threads, config)
@@ -272,18 +295,37 @@ def _peer_noise():
                                         dt=OU_DT)
 
 
-def sb3_loop(steps, warmup, threads):
+def _td3_peer_settings():
+    """SB3's and SBX's TD3 keywords for the `td3` preset's settings, in action units."""
+    import numpy as np
+    from stable_baselines3.common.noise import NormalActionNoise
+
+    return dict(learning_rate=TD3_LR, buffer_size=1000000, learning_starts=TD3_BATCH,
+                batch_size=TD3_BATCH, tau=TD3_TAU, gamma=GAMMA, train_freq=1, gradient_steps=1,
+                policy_delay=TD3_DELAY, target_policy_noise=TD3_TARGET_NOISE * HALF_RANGE,
+                target_noise_clip=TD3_NOISE_CLIP * HALF_RANGE,
+                action_noise=NormalActionNoise(np.zeros(1),
+                                               TD3_EXPLORATION_SIGMA * HALF_RANGE * np.ones(1)),
+                seed=0, policy_kwargs=dict(net_arch=list(HIDDEN)))
+
+
+def sb3_loop(steps, warmup, threads, algorithm="ddpg"):
     import gymnasium as gym
     import stable_baselines3
     import torch
     from stable_baselines3 import DDPG
 
     torch.set_num_threads(threads)
-    # SB3 has one learning rate for actor and critic; it does not change the cost.
-    model = DDPG("MlpPolicy", gym.make(ENV_ID), learning_rate=CRITIC_LR, buffer_size=1000000,
-                 learning_starts=BATCH, batch_size=BATCH, tau=TAU, gamma=GAMMA, train_freq=1,
-                 gradient_steps=1, action_noise=_peer_noise(), seed=0, device="cpu",
-                 policy_kwargs=dict(net_arch=list(HIDDEN)))
+    if algorithm == "td3":
+        from stable_baselines3 import TD3
+
+        model = TD3("MlpPolicy", gym.make(ENV_ID), device="cpu", **_td3_peer_settings())
+    else:
+        # SB3 has one learning rate for actor and critic; it does not change the cost.
+        model = DDPG("MlpPolicy", gym.make(ENV_ID), learning_rate=CRITIC_LR,
+                     buffer_size=1000000, learning_starts=BATCH, batch_size=BATCH, tau=TAU,
+                     gamma=GAMMA, train_freq=1, gradient_steps=1, action_noise=_peer_noise(),
+                     seed=0, device="cpu", policy_kwargs=dict(net_arch=list(HIDDEN)))
     result = _sb3_style_loop(model, steps, warmup)
     result["threads"] = torch.get_num_threads()
     result["versions"] = {
@@ -295,7 +337,7 @@ def sb3_loop(steps, warmup, threads):
     return result
 
 
-def sbx_loop(steps, warmup, threads):
+def sbx_loop(steps, warmup, threads, algorithm="ddpg"):
     cores = _cores()
     if threads < cores:
         # XLA's CPU client takes every core unless told; this is its one-thread switch.
@@ -308,10 +350,17 @@ def sbx_loop(steps, warmup, threads):
     import sbx
     from sbx import DDPG
 
-    model = DDPG("MlpPolicy", gym.make(ENV_ID), learning_rate=ACTOR_LR,
-                 qf_learning_rate=CRITIC_LR, buffer_size=1000000, learning_starts=BATCH,
-                 batch_size=BATCH, tau=TAU, gamma=GAMMA, train_freq=1, gradient_steps=1,
-                 action_noise=_peer_noise(), seed=0, policy_kwargs=dict(net_arch=list(HIDDEN)))
+    if algorithm == "td3":
+        from sbx import TD3
+
+        model = TD3("MlpPolicy", gym.make(ENV_ID), qf_learning_rate=TD3_LR,
+                    **_td3_peer_settings())
+    else:
+        model = DDPG("MlpPolicy", gym.make(ENV_ID), learning_rate=ACTOR_LR,
+                     qf_learning_rate=CRITIC_LR, buffer_size=1000000, learning_starts=BATCH,
+                     batch_size=BATCH, tau=TAU, gamma=GAMMA, train_freq=1, gradient_steps=1,
+                     action_noise=_peer_noise(), seed=0,
+                     policy_kwargs=dict(net_arch=list(HIDDEN)))
     result = _sb3_style_loop(model, steps, warmup)
     result["threads"] = 1 if threads < cores else cores
     result["versions"] = {
@@ -397,8 +446,11 @@ WORKERS = {
     "fused_op": lambda a: fused_op(a.steps, a.warmup, a.threads),
     "kernel_floor": lambda a: kernel_floor(a.steps, a.warmup, a.threads),
     "preset": lambda a: preset_loop(a.preset, a.steps, a.warmup, a.threads),
+    "fused_td3": lambda a: ddpg_loop(True, a.steps, a.warmup, a.threads, td3_config()),
     "sb3": lambda a: sb3_loop(a.steps, a.warmup, a.threads),
     "sbx": lambda a: sbx_loop(a.steps, a.warmup, a.threads),
+    "sb3_td3": lambda a: sb3_loop(a.steps, a.warmup, a.threads, "td3"),
+    "sbx_td3": lambda a: sbx_loop(a.steps, a.warmup, a.threads, "td3"),
     "blas": lambda a: blas_rates(a.threads),
 }
 
@@ -530,8 +582,9 @@ def main(argv=None):
     peers = []
     for peer in PEERS:
         missing = missing_modules(peer)
-        if args.no_peers or getattr(args, f"no_{peer}"):
-            notes[peer] = "skipped (--no-peers)" if args.no_peers else f"skipped (--no-{peer})"
+        flag = PEERS[peer][2]
+        if args.no_peers or getattr(args, f"no_{flag}"):
+            notes[peer] = "skipped (--no-peers)" if args.no_peers else f"skipped (--no-{flag})"
         elif missing:
             notes[peer] = f"skipped: {', '.join(missing)} not installed (pip install \".[bench]\")"
         else:
@@ -598,8 +651,9 @@ def build_report(args, best, notes, cleared, presets):
     tutorial = best["tutorial"]["steps_per_s"]
     fused_updates = best["fused_op"]["updates_per_s"]
     floor = best["kernel_floor"]
-    sb3 = best["sb3"]["steps_per_s"] if "sb3" in best else None
-    sbx = best["sbx"]["steps_per_s"] if "sbx" in best else None
+    fused_td3 = best["fused_td3"]["steps_per_s"]
+    peer_rates = {peer: best[peer]["steps_per_s"] if peer in best else None for peer in PEERS}
+    sb3, sbx = peer_rates["sb3"], peer_rates["sbx"]
     roofline = small * 1e9 / flops
     versions = {"python": platform.python_version(), "numpy": blas["numpy"],
                 "blas": blas["blas"]}
@@ -630,6 +684,16 @@ def build_report(args, best, notes, cleared, presets):
         "fused_over_tutorial": fused / tutorial,
         "fused_over_sb3": fused / sb3 if sb3 else None,
         "fused_over_sbx": fused / sbx if sbx else None,
+        "td3_settings": {"preset": TD3_PRESET, "batch": TD3_BATCH, "hidden": list(HIDDEN),
+                         "policy_delay": TD3_DELAY, "target_noise": TD3_TARGET_NOISE,
+                         "target_noise_clip": TD3_NOISE_CLIP},
+        "fused_td3_steps_per_s": fused_td3,
+        "sb3_td3_steps_per_s": peer_rates["sb3_td3"],
+        "sbx_td3_steps_per_s": peer_rates["sbx_td3"],
+        "fused_td3_over_sb3_td3": fused_td3 / peer_rates["sb3_td3"]
+        if peer_rates["sb3_td3"] else None,
+        "fused_td3_over_sbx_td3": fused_td3 / peer_rates["sbx_td3"]
+        if peer_rates["sbx_td3"] else None,
         "fused_op_percent_of_roofline": 100.0 * fused_updates / roofline,
         "fused_op_vs_small_product": fused_updates * flops / (small * 1e9),
         "fused_op_vs_peak": fused_updates * flops / (peak * 1e9),
@@ -668,11 +732,17 @@ def print_report(report):
         ("tutorial-order loop", _rate(report["tutorial_steps_per_s"], "steps/s"),
          f"fused/tutorial = {report['fused_over_tutorial']:.2f}x"),
     ]
-    for peer, (label, _modules) in PEERS.items():
+    for peer, (label, _modules, _flag, ours) in PEERS.items():
+        if ours == "fused_td3" and peer == "sb3_td3":
+            rows.append(("fused train loop, TD3", _rate(report["fused_td3_steps_per_s"],
+                                                         "steps/s"),
+                         f"preset {TD3_PRESET}, batch {TD3_BATCH}, delay {TD3_DELAY}"))
         rate = report[f"{peer}_steps_per_s"]
-        ratio = report[f"fused_over_{peer}"]
+        ratio = report[f"{ours}_over_{peer}"]
+        ours_label = "fused TD3" if ours == "fused_td3" else "fused"
+        theirs = peer.split("_")[0].upper() + (" TD3" if ours == "fused_td3" else "")
         rows.append((label, _rate(rate, "steps/s") if rate else "not measured",
-                     f"fused/{peer.upper()} = {ratio:.2f}x" if ratio
+                     f"{ours_label}/{theirs} = {ratio:.2f}x" if ratio
                      else report["notes"].get(peer, "")))
     for name, rate in report["presets_steps_per_s"].items():
         rows.append((f"preset {name}", _rate(rate, "steps/s") if rate else "not measured", ""))

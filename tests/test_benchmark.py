@@ -182,8 +182,12 @@ def test_benchmark_writes_the_report_keys(tmp_path):
                 "small_product_gflops", "peak_gflops", "fused_op_vs_small_product",
                 "fused_op_vs_peak", "kernel_floor_updates_per_s", "ordered_floor_updates_per_s",
                 "kernel_floor_vs_small_product", "ordered_floor_vs_small_product",
-                "fused_op_vs_kernel_floor", "versions"):
+                "fused_op_vs_kernel_floor", "versions", "fused_td3_steps_per_s",
+                "sb3_td3_steps_per_s", "sbx_td3_steps_per_s", "fused_td3_over_sb3_td3",
+                "fused_td3_over_sbx_td3", "td3_settings"):
         assert key in report, key
+    assert report["fused_td3_steps_per_s"] > 0 and report["fused_td3_over_sbx_td3"] is None
+    assert report["frameworks_loaded"]["fused_td3"] == ["tensorflow"]
     assert report["sb3_steps_per_s"] is None and report["fused_over_sb3"] is None
     assert report["sbx_steps_per_s"] is None and report["fused_over_sbx"] is None
     assert "--no-peers" in report["notes"]["sb3"] and "--no-peers" in report["notes"]["sbx"]
@@ -231,3 +235,20 @@ def test_benchmark_configs_are_the_presets_on_the_benchmarks_task():
     assert tutorial.minibatch_size == benchmark.BATCH and tutorial.hidden_sizes == benchmark.HIDDEN
     assert (tutorial.noise, tutorial.ou_sigma, tutorial.ou_theta) == \
         ("ou", benchmark.OU_SIGMA, benchmark.OU_THETA)
+
+
+def test_the_td3_comparison_uses_the_td3_presets_settings():
+    """The peers' TD3 constants are the preset's; our loop learns from the first minibatch."""
+    config = benchmark.td3_config()
+    assert config.twin_critics and config.policy_delay == benchmark.TD3_DELAY
+    assert (config.minibatch_size, config.actor_lr, config.critic_lr, config.tau) == \
+        (benchmark.TD3_BATCH, benchmark.TD3_LR, benchmark.TD3_LR, benchmark.TD3_TAU)
+    assert (config.target_noise, config.target_noise_clip, config.gaussian_sigma) == \
+        (benchmark.TD3_TARGET_NOISE, benchmark.TD3_NOISE_CLIP, benchmark.TD3_EXPLORATION_SIGMA)
+    assert config.noise == "gaussian" and config.hidden_sizes == benchmark.HIDDEN
+    assert config.critic_action_layer == 1  # SB3's and SBX's critics read [s, a] at layer 1
+    assert (config.start_steps, config.learning_starts) == (0, 0)
+    import gymnasium as gym
+
+    space = gym.make(benchmark.ENV_ID).action_space
+    assert ((space.high - space.low) / 2 == benchmark.HALF_RANGE).all()
