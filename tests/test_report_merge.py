@@ -1,4 +1,4 @@
-"""`ddpg-sweep --report A B ... --out DIR [--collect]`: merged reports, refusals, evidence (fast)."""
+"""`ddpg-sweep --report A B ... --out DIR [--collect]`: merged reports and evidence (fast)."""
 import json
 import os
 
