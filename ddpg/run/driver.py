@@ -23,7 +23,7 @@ from ddpg.outputs.evaluation import (
 from ddpg.outputs.monitor import Monitor, truncate_results
 from ddpg.outputs.progress import Progress
 from ddpg.outputs.tensorboard import EpisodeSummaries, scalar_summary, summary_writer
-from ddpg.run.checkpoint import Checkpointer, latest_checkpoint
+from ddpg.run.checkpoint import BestPolicy, Checkpointer, latest_checkpoint
 from ddpg.run.folder import clear_run, prepare
 from ddpg.run.session import gpu_available, make_session
 from ddpg.run.signals import StopSignals
@@ -88,6 +88,8 @@ class TrainingRun:
         self.evaluations = EvaluationLog(
             paths.evaluations_json, config.env_id,
             resume_at_steps=self.state.total_steps if resume_from else None)
+        self.best = BestPolicy(self.sess, self.agent.actor, paths.checkpoint_dir,
+                               config.to_dict(), earlier_points=self.evaluations.points)
         self.eval_env = make_env(config.env_id) \
             if config.eval_every and config.eval_episodes else None
         self.progress = Progress(config.total_steps, config.max_episodes, self.state.total_steps,
@@ -140,6 +142,7 @@ class TrainingRun:
         result = evaluate(self.eval_env, self.agent.actor, config.eval_episodes,
                           config.random_seed, config.max_episode_len, env_id=config.env_id)
         point = evaluation_point(result, steps, self.state.episode, self.wall_seconds())
+        self.best.offer(point)  # before the log: a crash between them replays this point
         self.evaluations.append(point)
         self.writer.add_summary(scalar_summary({"Evaluation/mean_return": point["mean"]}), steps)
         self.progress.evaluated(point["mean"])
