@@ -366,7 +366,8 @@ def load_actor(checkpoint, env):
     with --hidden-sizes or a preset loads without repeating them.
     """
     from ddpg.compat import tf
-    from ddpg.core.networks import ActorNetwork
+    from ddpg.config import TrainConfig
+    from ddpg.core.agent import build_actor
     from ddpg.envs import dims
     from ddpg.run.session import make_session
 
@@ -375,10 +376,7 @@ def load_actor(checkpoint, env):
     tf.reset_default_graph()
     sess = make_session(seed=settings["random_seed"])
     state_dim, action_dim = dims(env)
-    actor = ActorNetwork(sess, state_dim, action_dim, env.action_space,
-                         settings["actor_lr"], settings["tau"],
-                         hidden_sizes=settings["hidden_sizes"],
-                         hidden_init=settings["hidden_init"])
+    actor = build_actor(TrainConfig(**settings), sess, state_dim, action_dim, env.action_space)
     # The policy itself must be there; the target copy only in full checkpoints
     # (best/ keeps the policy alone); what is not restored keeps its initial value.
     saved = saved_shapes(checkpoint)
