@@ -238,3 +238,18 @@ def test_checkpoint_of_another_task_shape(trained, tmp_path, capsys):
 
     with pytest.raises(UserError, match="Pendulum-v1 has 3 and 1"):
         ddpg.load_actor(checkpoint, make_env("Pendulum-v1"))
+
+
+@pytest.mark.slow
+def test_the_script_refuses_in_one_line_without_a_traceback(tmp_path):
+    from helpers import run_script, stderr_lines
+
+    done = run_script("export", "--results-dir", tmp_path, "--best")
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    lines = stderr_lines(done)
+    assert len(lines) == 1 and "no periodic evaluations" in lines[0], lines
+    assert os.listdir(tmp_path) == []
+    shown = run_script("export", "--help")
+    assert shown.returncode == 0
+    for flag in ("--results-dir", "--checkpoint", "--best", "--out", "--tflite", "--force"):
+        assert flag in shown.stdout, flag
