@@ -62,6 +62,16 @@ def test_presets_named_td3_are_compared_with_td3_results():
         assert algorithm_of(preset) == "DDPG"
 
 
+def test_the_algorithm_is_read_from_the_settings_that_ran():
+    """A grid can turn TD3's switches on under a DDPG preset, and the label follows them."""
+    from ddpg.config import resolve
+
+    assert algorithm_of("fujimoto2018", resolve(preset="td3").to_dict()) == "TD3"
+    assert algorithm_of("td3", resolve(preset="fujimoto2018").to_dict()) == "DDPG"
+    twin_only = dict(resolve(preset="fujimoto2018").to_dict(), twin_critics=True)
+    assert algorithm_of("fujimoto2018", twin_only) not in ("TD3", "DDPG")
+
+
 def _sweep(tmp_path):
     """Hopper with fujimoto2018 (3 seeds of unequal length, one still running), a failed
     Walker2d seed, and Hopper with preset td3 (one seed)."""

@@ -167,7 +167,7 @@ def _group_row(members, published):
     walls = [d["wall_seconds"] for d in finished if d["wall_seconds"] is not None]
     config = next((t.config for t in members if t.config), {})
     kind, amount = budget_of(config) if config else (None, None)
-    algorithm = algorithm_of(first.preset)
+    algorithm = algorithm_of(first.preset, first.config)
     row = {
         "task": first.env_id, "preset": first.preset, "variant": first.variant,
         "algorithm": algorithm,
