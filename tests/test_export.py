@@ -253,3 +253,18 @@ def test_the_script_refuses_in_one_line_without_a_traceback(tmp_path):
     assert shown.returncode == 0
     for flag in ("--results-dir", "--checkpoint", "--best", "--out", "--tflite", "--force"):
         assert flag in shown.stdout, flag
+
+
+@pytest.mark.slow
+def test_a_failed_build_is_one_line_exit_1_and_leaves_nothing(trained, tmp_path, capsys,
+                                                              monkeypatch):
+    from ddpg.outputs import export as exporter
+
+    broken = tmp_path / "broken_builder.py"
+    broken.write_text("import sys\nsys.exit('ValueError: the converter gave up')\n")
+    monkeypatch.setattr(exporter, "BUILDER", str(broken))
+    out = tmp_path / "out" / "policy"
+    code = export("--results-dir", trained[0], "--out", out)
+    err = [line for line in capsys.readouterr().err.splitlines() if line.strip()]
+    assert code == 1 and len(err) == 1 and "the converter gave up" in err[0], err
+    assert os.listdir(tmp_path / "out") == []  # no export, no staging folder

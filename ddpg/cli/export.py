@@ -31,15 +31,14 @@ def main(argv=None):
     @guarded(prog)
     def run(arguments):
         args = build_parser(prog).parse_args(arguments)
-        from ddpg.outputs.export import DEFAULT_OUT, check_destination
+        # Neither module imports TensorFlow: bad input is refused in well under a second.
+        from ddpg.outputs.export import DEFAULT_OUT, check_destination, export_policy
         from ddpg.run.checkpoint import find_checkpoint, read_run_env_id
 
         checkpoint = find_checkpoint(args.results_dir, args.checkpoint, best=args.best)
         run_dir = args.results_dir or os.path.dirname(os.path.dirname(checkpoint))
         out = args.out or os.path.join(run_dir, DEFAULT_OUT)
-        check_destination(out, args.force)  # refused before TensorFlow loads
-        from ddpg.outputs.export import export_policy
-
+        check_destination(out, args.force)
         description = export_policy(checkpoint, out, env_id=read_run_env_id(args.results_dir),
                                     tflite=args.tflite, force=args.force)
         print(f"Exported the policy of {checkpoint} ({description['env_id']}) to {out}")

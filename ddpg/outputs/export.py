@@ -184,12 +184,3 @@ def run_builder(weights, spec_path, out_dir):
         raise ExportError(f"building the SavedModel failed: "
                           f"{lines[-1] if lines else f'exit code {done.returncode}'}")
 
-
-def load_description(out):
-    """ddpg_policy.json of an export folder, or None."""
-    try:
-        with open(os.path.join(out, POLICY_FILE), encoding="utf-8") as handle:
-            return json.load(handle)
-    except (OSError, ValueError):
-        return None
-
