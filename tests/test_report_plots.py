@@ -92,3 +92,27 @@ def test_training_with_periodic_evaluations_plots_them_against_steps(tmp_path):
         points = json.load(handle)["evaluations"]
     assert [p["steps"] for p in run["evaluations"]] == [p["steps"] for p in points] == [200, 400]
     assert run["steps"][-1] == 400
+
+
+def test_the_best_policy_is_marked_on_a_runs_curve(tmp_path, monkeypatch):
+    """checkpoints/best's step and score, as ddpg-plot and learning_curve.png draw them."""
+    run_dir = write_trial(tmp_path, "r", "Hopper-v5", [(10, [1.0, 3.0]), (30, [4.0, 8.0])],
+                          training=[1.0, 2.0, 3.0, 4.0])
+    best = tmp_path / "r" / "checkpoints" / "best"
+    best.mkdir(parents=True)
+    (best / "state.json").write_text(json.dumps({
+        "format_version": 1, "steps": 30, "episode": 3,
+        "evaluation": {"steps": 30, "mean": 6.0, "std": 2.0, "returns": [4.0, 8.0]}}))
+    legends = []
+    original = plotting.save_figure
+
+    def spy(fig, ax, out, xlabel, ylabel, title):
+        legends.append(dict(zip(ax.get_legend_handles_labels()[1],
+                                ax.get_legend_handles_labels()[0])))
+        return original(fig, ax, out, xlabel, ylabel, title)
+
+    monkeypatch.setattr(plotting, "save_figure", spy)
+    (run,) = plotting.plot_runs([run_dir], str(tmp_path / "c.png"), labels=["r"])
+    assert (run["best"]["steps"], run["best"]["mean"]) == (30, 6.0)
+    marker = legends[0]["r best policy (checkpoints/best)"]
+    assert list(marker.get_xdata()) == [30] and list(marker.get_ydata()) == [6.0]

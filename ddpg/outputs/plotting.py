@@ -20,6 +20,7 @@ from ddpg.outputs.evaluation import (
 )
 from ddpg.outputs.events import read_event_scalars
 from ddpg.outputs.monitor import load_results
+from ddpg.run.checkpoint import read_best
 
 EVAL_TAG = "Evaluation/mean_return"
 STEP_GRID_POINTS = 200  # where several runs' training curves are compared on the step axis
@@ -48,7 +49,8 @@ def read_run(directory, label=None):
     the end of each training episode (Monitor files only, else None), and
     `evaluations` the periodic evaluations of evaluations.json in the run's
     folder (see `run_folder`), each {"steps", "mean", "std"}; `final` its
-    evaluation.json (None without one).
+    evaluation.json (None without one); `best` what checkpoints/best scored
+    (None without one).
     """
     label = label or os.path.basename(os.path.normpath(directory)) or directory
     run = {"label": label, "episodes": np.zeros(0), "returns": np.zeros(0),
@@ -56,7 +58,8 @@ def read_run(directory, label=None):
            "evaluations": [{"steps": p["steps"], "mean": p["mean"], "std": p.get("std") or 0.0}
                            for p in read_evaluations(os.path.join(run_folder(directory),
                                                                   PERIODIC_FILE))],
-           "final": read_final_evaluation(os.path.join(run_folder(directory), FINAL_FILE))}
+           "final": read_final_evaluation(os.path.join(run_folder(directory), FINAL_FILE)),
+           "best": read_best(run_folder(directory))}
     for monitor_dir in (os.path.join(directory, "gym_ddpg"), directory):
         results = load_results(monitor_dir) if os.path.isdir(monitor_dir) else None
         if results:
@@ -194,6 +197,11 @@ def _draw_against_steps(ax, runs, window, aggregate):
                 ax.plot(steps, mean, color=color, linestyle="--", marker="o", markersize=3,
                         label=f"{run['label']} evaluation (mean ± std of its episodes)")
                 ax.fill_between(steps, mean - std, mean + std, color=color, alpha=0.15)
+            best = run["best"]
+            if best is not None:  # the policy checkpoints/best holds
+                ax.plot([best["steps"]], [best["mean"]], marker="D", markersize=9,
+                        linestyle="none", markerfacecolor="none", color=color, zorder=3,
+                        label=f"{run['label']} best policy (checkpoints/best)")
             final = run["final"] or {}
             if final.get("mean_return") is not None:  # the evaluation after training
                 at = final.get("train_steps") or run["steps"][-1]
