@@ -57,24 +57,17 @@ class Checkpointer:
 
     def save(self, name, replay_buffer, state):
         """Write checkpoint `name` (e.g. 'ckpt-000040'); returns its folder."""
-        os.makedirs(self.directory, exist_ok=True)
         final = os.path.join(self.directory, name)
-        staging = os.path.join(self.directory, f".{name}.{os.getpid()}.tmp")
-        shutil.rmtree(staging, ignore_errors=True)
-        os.makedirs(staging)
-        try:
+
+        def write_files(staging):
             self.saver.save(self.sess, os.path.join(staging, MODEL_PREFIX),
                             write_meta_graph=False, write_state=False)
             atomic.write_npz(os.path.join(staging, BUFFER_FILE), replay_buffer.state_dict())
             atomic.write_json(os.path.join(staging, STATE_FILE), dict(
                 state, format_version=FORMAT_VERSION, saved_at=time.time(),
                 buffer_rng=replay_buffer.rng_state()))
-            _fsync_dir(staging)
-            if os.path.exists(final):
-                shutil.rmtree(final)
-            os.replace(staging, final)
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
+
+        write_folder(final, write_files, _replace)
         atomic.write_text(os.path.join(self.directory, LATEST), name + "\n")
         self._prune(keep_name=name)
         return final
@@ -126,21 +119,16 @@ class BestPolicy:
         mean = point.get("mean")
         if not _finite(mean) or (self.best_mean is not None and mean <= self.best_mean):
             return False
-        os.makedirs(self.directory, exist_ok=True)
-        staging = os.path.join(self.directory, f".{BEST}.{os.getpid()}.tmp")
-        shutil.rmtree(staging, ignore_errors=True)
-        os.makedirs(staging)
-        try:
+
+        def write_files(staging):
             self.saver.save(self.sess, os.path.join(staging, MODEL_PREFIX),
                             write_meta_graph=False, write_state=False)
             atomic.write_json(os.path.join(staging, STATE_FILE), {
                 "format_version": FORMAT_VERSION, "saved_at": time.time(), "tag": BEST,
                 "config": self.config, "steps": int(point["steps"]),
                 "episode": int(point["episode"]), "evaluation": point})
-            _fsync_dir(staging)
-            _swap_in(staging, os.path.join(self.directory, BEST))
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
+
+        write_folder(os.path.join(self.directory, BEST), write_files, _swap_in)
         self.best_mean = mean
         return True
 
@@ -148,6 +136,29 @@ class BestPolicy:
 def _finite(value):
     return isinstance(value, (int, float)) and not isinstance(value, bool) \
         and np.isfinite(value)
+
+
+def write_folder(final, write_files, swap):
+    """Build folder `final`: `write_files(staging)` fills a temporary folder beside it,
+    then `swap(staging, final)` puts it in place, so a reader never sees half a folder."""
+    parent, name = os.path.split(final)
+    os.makedirs(parent, exist_ok=True)
+    staging = os.path.join(parent, f".{name}.{os.getpid()}.tmp")
+    shutil.rmtree(staging, ignore_errors=True)
+    os.makedirs(staging)
+    try:
+        write_files(staging)
+        _fsync_dir(staging)
+        swap(staging, final)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _replace(staging, final):
+    """A checkpoint folder of the same name is only ever rewritten whole: drop it, rename."""
+    if os.path.exists(final):
+        shutil.rmtree(final)
+    os.replace(staging, final)
 
 
 def _swap_in(staging, final):
