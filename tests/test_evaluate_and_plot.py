@@ -43,6 +43,37 @@ def test_evaluate_reproduces_the_training_evaluation(run_dir, tmp_path):
         assert image.n_frames == 31 and image.format == "GIF"
 
 
+def test_evaluate_gif_and_plot_work_on_a_td3_run(tmp_path):
+    """TD3's checkpoints hold two critics; evaluation, the GIF and the curve need the actor only."""
+    results = tmp_path / "td3"
+    done = run_script("train_pendulum", "--preset", "td3", "--env", "Pendulum-v1",
+                      "--total-steps", 240, "--start-steps", 50, "--learning-starts", 0,
+                      "--minibatch-size", 16, "--hidden-sizes", "32,32", "--eval-every", 120,
+                      "--eval-episodes", 2, "--max-episode-len", 60, "--no-gif",
+                      "--results-dir", results)
+    assert done.returncode == 0, done.stderr[-2000:]
+    with open(results / "config.json") as handle:
+        config = json.load(handle)
+    assert config["twin_critics"] and config["policy_delay"] == 2 and config["preset"] == "td3"
+    with open(results / "evaluation.json") as handle:
+        at_training = json.load(handle)
+    out, gif = tmp_path / "eval.json", tmp_path / "td3.gif"
+    done = run_script("evaluate", "--results-dir", results, "--episodes", 2, "--out", out,
+                      "--gif", gif)
+    assert done.returncode == 0, done.stderr[-2000:]
+    with open(out) as handle:
+        np.testing.assert_allclose(json.load(handle)["returns"], at_training["returns"],
+                                   rtol=1e-6)
+    with Image.open(gif) as image:
+        assert image.n_frames == 61
+    png = tmp_path / "td3.png"
+    done = run_script("plot", results, "--out", png)
+    assert done.returncode == 0, done.stderr[-2000:]
+    with Image.open(png) as image:
+        assert image.format == "PNG"
+    assert (results / "learning_curve.png").exists()
+
+
 def test_evaluate_a_given_checkpoint(run_dir, tmp_path):
     out = tmp_path / "eval.json"
     done = run_script("evaluate", "--checkpoint", run_dir / "checkpoints" / "ckpt-000004",
