@@ -93,6 +93,28 @@ def test_suite_is_the_td3_table(tmp_path):
     assert cheetah.start_steps == 10000 and cheetah.eval_every == 5000  # Fujimoto's values
 
 
+def test_the_suite_runs_with_td3_or_with_both_presets_on_the_same_seeds(tmp_path):
+    from ddpg.cli.sweep import build_parser, spec_from_args
+
+    parse = build_parser("ddpg-sweep").parse_args
+    td3 = spec_from_args(parse(["--suite", "td3-paper", "--preset", "td3", "--seeds", "0"]))
+    configs = [trial_config(td3, trial, str(tmp_path)) for trial in td3.trials()]
+    assert len(configs) == 7 and all(c.preset == "td3" and c.twin_critics for c in configs)
+    assert configs[0].start_steps == 10000 and configs[1].start_steps == 1000  # Cheetah, Hopper
+    both = spec_from_args(parse(["--suite", "td3-paper", "--seeds", "0-1",
+                                 "--grid", "preset=fujimoto2018,td3"]))
+    trials = both.trials()
+    assert len(trials) == 7 * 2 * 2
+    by_preset = {}
+    for trial in trials:
+        config = trial_config(both, trial, str(tmp_path))
+        assert config.preset == trial.variant["preset"]
+        assert config.policy_delay == (2 if config.preset == "td3" else 1)
+        by_preset.setdefault(config.preset, set()).add((config.env_id, config.random_seed))
+    assert by_preset["td3"] == by_preset["fujimoto2018"]  # the same tasks and seeds
+    assert len({t.folder for t in trials}) == len(trials)  # each its own folder
+
+
 def test_spec_survives_sweep_json():
     spec = SweepSpec(name="s", envs=["Pendulum-v1"], seeds=[0, 2], preset="lillicrap2015",
                      grid={"tau": [0.01, 0.02], "hidden_sizes": [(64, 64)]},
