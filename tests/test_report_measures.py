@@ -164,3 +164,14 @@ def test_published_numbers_name_source_seeds_version_and_measure():
     for result in published["results"]:
         assert result["source"] in published["sources"] and result["env_version"]
         assert isinstance(result["mean"], float)
+
+
+def test_a_row_names_its_preset_once():
+    from ddpg.sweep.report import _settings
+
+    assert _settings({"preset": "td3", "variant": "preset=td3"}) == "td3"
+    assert _settings({"preset": "td3", "variant": "critic_lr=0.001_preset=td3"}) == \
+        "td3 critic_lr=0.001"
+    assert _settings({"preset": "fujimoto2018", "variant": "critic_lr=0.001"}) == \
+        "fujimoto2018 critic_lr=0.001"
+    assert _settings({"preset": "tutorial", "variant": ""}) == "tutorial"

@@ -299,7 +299,9 @@ def _describe_sweeps(report):
             f"started, {finished} finished.")
     for spec in report["sweeps"]:
         seeds = spec["seeds"]
-        text += (f" Sweep `{spec['name']}`: preset `{spec['preset'] or 'tutorial'}`, "
+        grid_names = [k for k, _ in spec["grid"]]
+        preset = "" if "preset" in grid_names else f"preset `{spec['preset'] or 'tutorial'}`, "
+        text += (f" Sweep `{spec['name']}`: {preset}"
                  f"{len(spec['envs'])} task(s), seeds {_seeds_text(seeds)}")
         if spec["grid"]:
             text += "; grid " + ", ".join(
@@ -351,7 +353,10 @@ def _published_cell(group, measure, source):
 
 
 def _settings(group):
-    return group["preset"] + (f" {group['variant']}" if group["variant"] else "")
+    # A grid over presets names the preset in the variant too: say it once.
+    token, variant = f"preset={group['preset']}", group["variant"] or ""
+    variant = variant.replace("_" + token, "").replace(token + "_", "").replace(token, "")
+    return group["preset"] + (f" {variant}" if variant else "")
 
 
 def _budget(group):
