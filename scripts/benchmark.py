@@ -199,7 +199,6 @@ def kernel_floor(steps, warmup, threads):
     come on top.  A second thread per product could only beat it if it paid
     off, which it does not at this size (README, thread layouts).
     """
-    import numpy as np
 
     from ddpg import make_session
     from ddpg.compat import tf
