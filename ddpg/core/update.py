@@ -74,7 +74,7 @@ def as_critics(critic):
     return critics
 
 
-class _Settings:
+class _UpdateRule:
     """What the two update classes share: the rule's settings and its noise."""
 
     def __init__(self, actor, critic, gamma, target_noise, target_noise_clip, seed):
@@ -90,7 +90,7 @@ class _Settings:
         self.layout = TransitionLayout(actor.s_dim, actor.a_dim)
 
 
-class TutorialUpdate(_Settings):
+class TutorialUpdate(_UpdateRule):
     """The update as the tutorial ordered it: eight session runs (DDPG), plus one to act.
 
     Same interface as FusedUpdate.run.  The tutorial never computed the
@@ -199,7 +199,7 @@ def update_graph(actor, critics, gamma, rows_split, next_state, target_noise, no
     return critic_steps + [actor_step] + target_updates, next_action, stats, y
 
 
-class FusedUpdate(_Settings):
+class FusedUpdate(_UpdateRule):
     """The whole update as one graph run per environment step.
 
     The tutorial's eight session runs each re-enter the runtime and re-feed
