@@ -12,7 +12,7 @@ from ddpg.core.networks import ActorNetwork, CriticNetwork
 from ddpg.core.noise import make_noise
 from ddpg.core.replay_buffer import ReplayBuffer
 from ddpg.core.seeding import component_seed
-from ddpg.core.update import FusedUpdate, TutorialUpdate
+from ddpg.core.update import FusedUpdate, TutorialUpdate, as_critics
 from ddpg.envs import dims
 
 # Variable scopes of the critics: the first keeps DDPG's name, so checkpoints
@@ -104,7 +104,7 @@ def build_agent(config, env, sess, fused=True):
 
 def agent_around(sess, actor, critic, config=DEFAULTS, noise=None, buffer=None, fused=True):
     """An Agent from networks the caller built itself, as the tutorial's `train()` receives them."""
-    critics = tuple(critic) if isinstance(critic, (list, tuple)) else (critic,)
+    critics = as_critics(critic)
     return Agent(sess, actor, critics, make_update(config, sess, actor, critics, fused),
                  noise if noise is not None else exploration_noise(config, actor.a_dim),
                  buffer if buffer is not None else replay_buffer(config))
