@@ -14,7 +14,9 @@ so only side-by-side ratios mean anything):
      large-sgemm peak, both with NumPy's native BLAS kernel
   6. with --presets, the train loop under each of the package's presets
   7. TD3: the fused train loop under the `td3` preset against SB3's and
-     SBX's TD3 with the same settings (twin critics, delay 2, target noise)
+     SBX's TD3 with the same settings (twin critics, delay 2, target noise),
+     and both train loops' matrix-product work per step as a share of the
+     small-product rate: how far a loop is from its roofline
 
 Pendulum-v1, 400-300 networks, batch 64, OU noise (sigma 0.3, theta 0.15,
 dt 1e-2), tau 0.001, gamma 0.99, one gradient step per environment step.
@@ -58,6 +60,7 @@ OU_SIGMA, OU_THETA, OU_DT = 0.3, 0.15, 1e-2
 TD3_PRESET = "td3"
 TD3_BATCH, TD3_LR, TD3_TAU = 100, 1e-3, 5e-3
 TD3_EXPLORATION_SIGMA, TD3_TARGET_NOISE, TD3_NOISE_CLIP, TD3_DELAY = 0.1, 0.2, 0.5, 2
+TD3_ACTION_LAYER = 1  # the critic reads [s, a] at its first layer, as the peers' critics do
 HALF_RANGE = 2.0
 PEAK_SIZE = 4096
 # Set on some machines so that old OpenBLAS builds pick a safe kernel; they
@@ -642,8 +645,15 @@ def main(argv=None):
     return 0
 
 
+def td3_step_flops():
+    """Matrix-product FLOPs per environment step of the TD3 loop, over a delay cycle."""
+    return update_flops(TD3_BATCH, 3, 1, HIDDEN, action_layer=TD3_ACTION_LAYER, critics=2,
+                        policy_delay=TD3_DELAY)
+
+
 def build_report(args, best, notes, cleared, presets):
     flops = update_flops(BATCH, 3, 1, HIDDEN)
+    td3_flops = td3_step_flops()
     blas = best["blas"]
     small, peak = blas["small_product_gflops"], blas["peak_gflops"]
     fused = best["fused"]["steps_per_s"]
@@ -693,6 +703,10 @@ def build_report(args, best, notes, cleared, presets):
         if peer_rates["sb3_td3"] else None,
         "fused_td3_over_sbx_td3": fused_td3 / peer_rates["sbx_td3"]
         if peer_rates["sbx_td3"] else None,
+        "td3_flops_per_step": td3_flops,
+        # Whole loops (environment and Python included) against the product rate.
+        "fused_loop_vs_small_product": fused * flops / (small * 1e9),
+        "fused_td3_loop_vs_small_product": fused_td3 * td3_flops / (small * 1e9),
         "fused_op_percent_of_roofline": 100.0 * fused_updates / roofline,
         "fused_op_vs_small_product": fused_updates * flops / (small * 1e9),
         "fused_op_vs_peak": fused_updates * flops / (peak * 1e9),
@@ -745,6 +759,14 @@ def print_report(report):
                      else report["notes"].get(peer, "")))
     for name, rate in report["presets_steps_per_s"].items():
         rows.append((f"preset {name}", _rate(rate, "steps/s") if rate else "not measured", ""))
+    rows += [
+        ("fused loop / small prod.", f"{100 * report['fused_loop_vs_small_product']:.0f} %",
+         f"{flops / 1e6:.1f} MFLOP of matrix products per step, environment and Python "
+         f"included"),
+        ("TD3 loop / small prod.", f"{100 * report['fused_td3_loop_vs_small_product']:.0f} %",
+         f"{report['td3_flops_per_step'] / 1e6:.1f} MFLOP per step (batch {TD3_BATCH}, two "
+         f"critics, one actor step per {TD3_DELAY} steps)"),
+    ]
     rows += [
         ("fused op alone", _rate(report["fused_updates_per_s"], "updates/s"),
          f"{flops / 1e6:.1f} MFLOP of matrix products per update"),

@@ -17,35 +17,53 @@ def actor_forward_flops(batch, state_dim, action_dim, hidden=(400, 300)):
             + dense_flops(batch, h2, action_dim))
 
 
-def critic_forward_flops(batch, state_dim, action_dim, hidden=(400, 300)):
+def critic_forward_flops(batch, state_dim, action_dim, hidden=(400, 300), action_layer=2):
+    """Q(s, a); the action joins at layer 2 (its own product) or layer 1 (read with s)."""
     h1, h2 = hidden
+    if action_layer == 1:
+        return (dense_flops(batch, state_dim + action_dim, h1) + dense_flops(batch, h1, h2)
+                + dense_flops(batch, h2, 1))
     return (dense_flops(batch, state_dim, h1) + dense_flops(batch, h1, h2)
             + dense_flops(batch, action_dim, h2) + dense_flops(batch, h2, 1))
 
 
-def update_flops(batch=64, state_dim=3, action_dim=1, hidden=(400, 300)):
-    """Matrix-product FLOPs of one fused update (FusedUpdate), as built.
+def critic_action_gradient_flops(batch, state_dim, action_dim, hidden=(400, 300),
+                                 action_layer=2):
+    """dQ/da: input gradients from Q back to where the action joins."""
+    h1, h2 = hidden
+    if action_layer == 1:  # through every layer, to the [s, a] input
+        return (dense_flops(batch, h2, 1) + dense_flops(batch, h1, h2)
+                + dense_flops(batch, state_dim + action_dim, h1))
+    return dense_flops(batch, h2, 1) + dense_flops(batch, action_dim, h2)
 
-    Critic step: target actor and target critic on s2, critic on (s, a),
-    then weight gradients of all critic layers plus the input gradients
-    back to the first hidden layer.  Actor step: mu(s), the updated critic
-    on (s, mu(s)), dQ/da through the critic's last two layers, then weight
+
+def update_flops(batch=64, state_dim=3, action_dim=1, hidden=(400, 300), action_layer=2,
+                 critics=1, policy_delay=1):
+    """Matrix-product FLOPs of the fused update per environment step (FusedUpdate), as built.
+
+    Critic step, per critic: target actor (once) and target critic on s2,
+    critic on (s, a), then weight gradients of all critic layers plus the
+    input gradients back to the first hidden layer.  Actor step: mu(s), the
+    updated critic on (s, mu(s)), dQ/da through the critic, then weight
     gradients of all actor layers and input gradients down to its first
-    hidden layer.  Plus mu(s') for one next state.
+    hidden layer.  Plus mu(s') for one next state.  Under TD3 (`critics`
+    2, `policy_delay` d) the actor step comes once every d steps, so a step
+    carries 1/d of it: the cost of one step averaged over a delay cycle.
     """
     h1, h2 = hidden
     b = batch
     actor_fwd = actor_forward_flops(b, state_dim, action_dim, hidden)
-    critic_fwd = critic_forward_flops(b, state_dim, action_dim, hidden)
+    critic_fwd = critic_forward_flops(b, state_dim, action_dim, hidden, action_layer)
     critic_weight_grads = critic_fwd
     critic_input_grads = dense_flops(b, h2, 1) + dense_flops(b, h1, h2)
-    critic_step = actor_fwd + critic_fwd + critic_fwd + critic_weight_grads + critic_input_grads
-    dq_da = dense_flops(b, h2, 1) + dense_flops(b, action_dim, h2)
+    critic_step = actor_fwd + critics * (critic_fwd + critic_fwd + critic_weight_grads
+                                         + critic_input_grads)
+    dq_da = critic_action_gradient_flops(b, state_dim, action_dim, hidden, action_layer)
     actor_weight_grads = actor_fwd
     actor_input_grads = dense_flops(b, h2, action_dim) + dense_flops(b, h1, h2)
     actor_step = actor_fwd + critic_fwd + dq_da + actor_weight_grads + actor_input_grads
     next_action = actor_forward_flops(1, state_dim, action_dim, hidden)
-    return critic_step + actor_step + next_action
+    return critic_step + actor_step / policy_delay + next_action
 
 
 def large_kernels():

@@ -28,6 +28,22 @@ def test_update_flops_by_hand():
     assert update_flops() == pytest.approx(140.1e6, rel=1e-3)
 
 
+def test_td3_step_flops_by_hand():
+    """Two critics on every step, the actor's half-share, the action read at layer 1."""
+    b, s, a, h1, h2 = 100, 3, 1, 400, 300
+    mm = lambda m, k, n: 2 * m * k * n  # noqa: E731
+    actor = mm(b, s, h1) + mm(b, h1, h2) + mm(b, h2, a)
+    critic = mm(b, s + a, h1) + mm(b, h1, h2) + mm(b, h2, 1)
+    per_critic = 2 * critic + critic + mm(b, h2, 1) + mm(b, h1, h2)
+    dq_da = mm(b, h2, 1) + mm(b, h1, h2) + mm(b, s + a, h1)
+    actor_step = actor + critic + dq_da + actor + mm(b, h2, a) + mm(b, h1, h2)
+    next_action = mm(1, s, h1) + mm(1, h1, h2) + mm(1, h2, a)
+    expected = actor + 2 * per_critic + actor_step / 2 + next_action
+    assert update_flops(b, s, a, (h1, h2), action_layer=1, critics=2, policy_delay=2) == expected
+    assert benchmark.td3_step_flops() == expected
+    assert expected == pytest.approx(279.65e6, rel=1e-4)
+
+
 def test_the_large_kernels_carry_almost_all_of_the_update_flops():
     """The kernel floor times only the 400x300 kernels; they must be the update's bulk."""
     products = sum(count for name, count in large_kernels().items() if name != "adam")
@@ -184,7 +200,8 @@ def test_benchmark_writes_the_report_keys(tmp_path):
                 "kernel_floor_vs_small_product", "ordered_floor_vs_small_product",
                 "fused_op_vs_kernel_floor", "versions", "fused_td3_steps_per_s",
                 "sb3_td3_steps_per_s", "sbx_td3_steps_per_s", "fused_td3_over_sb3_td3",
-                "fused_td3_over_sbx_td3", "td3_settings"):
+                "fused_td3_over_sbx_td3", "td3_settings", "td3_flops_per_step",
+                "fused_loop_vs_small_product", "fused_td3_loop_vs_small_product"):
         assert key in report, key
     assert report["fused_td3_steps_per_s"] > 0 and report["fused_td3_over_sbx_td3"] is None
     assert report["frameworks_loaded"]["fused_td3"] == ["tensorflow"]
@@ -201,6 +218,9 @@ def test_benchmark_writes_the_report_keys(tmp_path):
         report["fused_updates_per_s"] * flops / (report["small_product_gflops"] * 1e9))
     assert report["fused_op_vs_peak"] == pytest.approx(
         report["fused_updates_per_s"] * flops / (report["peak_gflops"] * 1e9))
+    assert report["fused_td3_loop_vs_small_product"] == pytest.approx(
+        report["fused_td3_steps_per_s"] * benchmark.td3_step_flops()
+        / (report["small_product_gflops"] * 1e9))
     assert report["ordered_floor_updates_per_s"] <= report["kernel_floor_updates_per_s"]
     assert report["kernel_floor_vs_small_product"] == pytest.approx(
         report["kernel_floor_updates_per_s"] * flops / (report["small_product_gflops"] * 1e9))
@@ -246,7 +266,8 @@ def test_the_td3_comparison_uses_the_td3_presets_settings():
     assert (config.target_noise, config.target_noise_clip, config.gaussian_sigma) == \
         (benchmark.TD3_TARGET_NOISE, benchmark.TD3_NOISE_CLIP, benchmark.TD3_EXPLORATION_SIGMA)
     assert config.noise == "gaussian" and config.hidden_sizes == benchmark.HIDDEN
-    assert config.critic_action_layer == 1  # SB3's and SBX's critics read [s, a] at layer 1
+    # SB3's and SBX's critics read [s, a] at layer 1; the FLOP count assumes it too.
+    assert config.critic_action_layer == benchmark.TD3_ACTION_LAYER == 1
     assert (config.start_steps, config.learning_starts) == (0, 0)
     import gymnasium as gym
 
