@@ -1,4 +1,4 @@
-"""Counting the floating-point work of one DDPG update, for the benchmark's roofline.
+"""Counting the floating-point work of a DDPG or TD3 update, for the benchmark's roofline.
 
 Only matrix products are counted (2*m*k*n per product): they are the
 compute-bound part, and the part a BLAS kernel's GFLOP/s speaks about.
@@ -30,10 +30,9 @@ def critic_forward_flops(batch, state_dim, action_dim, hidden=(400, 300), action
 def critic_action_gradient_flops(batch, state_dim, action_dim, hidden=(400, 300),
                                  action_layer=2):
     """dQ/da: input gradients from Q back to where the action joins."""
+    if action_layer == 1:  # through every layer to [s, a]: the forward's products, transposed
+        return critic_forward_flops(batch, state_dim, action_dim, hidden, action_layer)
     h1, h2 = hidden
-    if action_layer == 1:  # through every layer, to the [s, a] input
-        return (dense_flops(batch, h2, 1) + dense_flops(batch, h1, h2)
-                + dense_flops(batch, state_dim + action_dim, h1))
     return dense_flops(batch, h2, 1) + dense_flops(batch, action_dim, h2)
 
 
