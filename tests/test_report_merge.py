@@ -136,6 +136,57 @@ def test_seeds_are_added_to_a_collected_folder(capsys, tmp_path):
     assert rebuild_differences(str(out)) == []
 
 
+def test_a_storage_is_collected_again_as_its_sweep_goes_on(capsys, tmp_path):
+    """Only ended trials are copied; collecting again copies the newly ended ones."""
+    storage = tmp_path / "sweep"
+    save_spec(storage, ["Hopper-v5", "Walker2d-v5"], [0])
+    write_trial(storage, "runs/Hopper-v5/seed-0", "Hopper-v5", [(100, [1.0, 3.0])],
+                training=[1.0], final=2.0)
+    walker = [(100, [4.0, 6.0]), (200, [8.0, 8.0])]
+    write_trial(storage, "runs/Walker2d-v5/seed-0", "Walker2d-v5", walker[:1], status="running")
+    out = tmp_path / "bench"
+    code, printed, err = run(capsys, "--report", storage, "--out", out, "--collect")
+    assert code == 0, err
+    assert "Not collected, not ended yet" in printed and "Walker2d-v5 (fujimoto2018) seed 0" \
+        in printed
+    assert sorted(os.listdir(out / "runs")) == ["Hopper-v5"]
+    rows = {g["task"]: g for g in json.loads((out / REPORT_JSON).read_text())["groups"]}
+    assert rows["Hopper-v5"]["seeds_finished"] == 1 and rows["Hopper-v5"]["table1"]["mean"] == 2.0
+    assert rebuild_differences(str(out)) == []
+    # The sweep goes on; the same storage is collected again, its Hopper copy recognised.
+    write_trial(storage, "runs/Walker2d-v5/seed-0", "Walker2d-v5", walker, final=8.0)
+    hopper_copy = out / "runs" / "Hopper-v5" / "seed-0" / "evaluations.json"
+    before = hopper_copy.stat().st_mtime_ns
+    code, printed, err = run(capsys, "--report", out, storage, "--out", out, "--collect")
+    assert code == 0, err
+    assert "Collected 4 files" in printed and "Not collected" not in printed
+    assert hopper_copy.stat().st_mtime_ns == before
+    rows = {g["task"]: g for g in json.loads((out / REPORT_JSON).read_text())["groups"]}
+    # Walker's across-seed mean is 5 at step 100 and 8 at step 200.
+    assert rows["Walker2d-v5"]["table1"] == {"mean": 8.0, "std": 0.0, "step": 200, "seeds": 1}
+    assert rebuild_differences(str(out)) == []
+    # A copy that no longer matches its source is a second version of the trial: refused.
+    write_trial(storage, "runs/Hopper-v5/seed-0", "Hopper-v5", [(100, [9.0, 9.0])],
+                training=[1.0], final=9.0)
+    line = refused(capsys, "--report", out, storage, "--out", out, "--collect")
+    assert "Hopper-v5 (fujimoto2018) seed 0" in line and "differs from its source" in line
+    assert json.loads(hopper_copy.read_text())["evaluations"][0]["mean"] == 2.0
+    # The copies are recognised only by a collect into their folder, never by a plain merge.
+    write_trial(storage, "runs/Hopper-v5/seed-0", "Hopper-v5", [(100, [1.0, 3.0])],
+                training=[1.0], final=2.0)
+    assert "in both" in refused(capsys, "--report", out, storage, "--out", tmp_path / "other")
+
+
+def test_collect_refuses_when_no_trial_has_ended(capsys, tmp_path):
+    storage = tmp_path / "sweep"
+    save_spec(storage, ["Hopper-v5"], [0])
+    write_trial(storage, "runs/Hopper-v5/seed-0", "Hopper-v5", [(100, [1.0, 3.0])],
+                status="running")
+    line = refused(capsys, "--report", storage, "--out", tmp_path / "bench", "--collect")
+    assert "has ended yet" in line and "1 running or paused" in line
+    assert not (tmp_path / "bench").exists()
+
+
 def test_committed_benchmark_reports_rebuild_unchanged(tmp_path):
     """Every benchmarks/<name>/report.json must be what its committed trial files give.
 

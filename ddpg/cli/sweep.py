@@ -76,10 +76,11 @@ def build_parser(prog):
                         help="with --report: the folder the report goes to (default: the one "
                              "--report folder)")
     action.add_argument("--collect", action="store_true",
-                        help="with --report and --out: also copy each trial's small evidence "
-                             "files (evaluations, Monitor statistics, config.json, "
+                        help="with --report and --out: also copy each ended trial's small "
+                             "evidence files (evaluations, Monitor statistics, config.json, "
                              "sweep_trial.json; never checkpoints or event files) into --out, "
-                             "e.g. benchmarks/<name>")
+                             "e.g. benchmarks/<name>; run it again as the sweep goes on: "
+                             "copies made before are recognised, not refused")
     training = parser.add_argument_group(
         "training settings for every trial (as ddpg-train's flags; --grid varies them)")
     for field in _training_fields():
@@ -279,9 +280,13 @@ def write_report_only(paths, out=None, collect=False):
         from ddpg.sweep.collect import collect as collect_evidence
         from ddpg.sweep.report import build_report
 
-        build_report(storages)  # refuses clashes, mixed groups, no evaluations: copies nothing
-        copied = collect_evidence(storages, out)
+        # Refuses clashes, mixed groups, no evaluations: copies nothing.
+        build_report(storages, copies_in=out)
+        copied, left_out = collect_evidence(storages, out)
         print(f"Collected {copied} files into {out}")
+        if left_out:
+            print(f"Not collected, not ended yet (collect again when they end): "
+                  f"{'; '.join(left_out)}")
         storages = [out]  # the report is the one a rebuild from the copies gives
     report = write_report(storages, out)
     print(f"Report: {report}")

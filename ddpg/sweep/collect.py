@@ -6,6 +6,12 @@ sweep_trial.json and the Monitor statistics and manifest JSON, at the same
 runs/... paths, plus the definitions of the sweeps (sweeps.json).  Never
 checkpoints, event files, videos or train.log: they are large, and the
 report is rebuilt from the small files alone.
+
+Only trials that ended (finished or failed) are copied: a paused or running
+trial changes as its sweep goes on, and a copy of it would clash with the
+finished trial when the storage is collected again.  Collecting the same
+storage again after more trials ended copies just those: the copies already
+made are recognised as such (ddpg.sweep.merge), not refused as a second run.
 """
 import json
 import os
@@ -14,32 +20,13 @@ import shutil
 from ddpg import atomic
 from ddpg.errors import UserError
 from ddpg.sweep.grid import RUNS
-from ddpg.sweep.merge import (
-    CONFIG_FILE,
-    MERGED_SPECS,
-    MONITOR_DIR,
-    SPEC_FILE,
-    load_specs,
-    merge,
-)
-from ddpg.sweep.trial import STATUS_FILE
-
-TRIAL_EVIDENCE = ("evaluations.json", "evaluation.json", CONFIG_FILE, STATUS_FILE)
-MONITOR_EVIDENCE_SUFFIXES = (".stats.json", ".manifest.json")
-
-
-def evidence_files(trial_dir):
-    """Paths, relative to a trial's folder, of the files worth keeping."""
-    found = [name for name in TRIAL_EVIDENCE if os.path.isfile(os.path.join(trial_dir, name))]
-    monitor = os.path.join(trial_dir, MONITOR_DIR)
-    if os.path.isdir(monitor):
-        found += [f"{MONITOR_DIR}/{name}" for name in sorted(os.listdir(monitor))
-                  if name.startswith("openaigym.") and name.endswith(MONITOR_EVIDENCE_SUFFIXES)]
-    return found
+from ddpg.sweep.merge import MERGED_SPECS, SPEC_FILE, evidence_files, load_specs, merge
 
 
 def collect(storages, dest):
-    """Copy the trials of `storages` into `dest`; returns the number of files copied.
+    """Copy the ended trials of `storages` into `dest`: (files copied, trials left out).
+
+    The trials left out are those that started and have not ended, by name.
 
     `dest` may be one of `storages` (adding seeds to a collected folder);
     otherwise it must not hold trials yet, so that every trial it ends with
@@ -50,11 +37,15 @@ def collect(storages, dest):
     if dest not in storages and os.path.isdir(os.path.join(dest, RUNS)):
         raise UserError(f"--out {dest} already holds trials; give it as a --report folder too "
                         "to add to them")
-    trials, specs = merge(storages)
+    trials, specs = merge(storages, copies_in=dest)
+    new = [t for t in trials.values() if t.started and t.storage != dest]
+    to_copy = [t for t in new if t.ended]
+    left_out = sorted(t.describe() for t in new if not t.ended)
+    if not to_copy and not os.path.isdir(os.path.join(dest, RUNS)):
+        raise UserError(f"no trial of {', '.join(storages)} has ended yet ({len(left_out)} "
+                        "running or paused): nothing to collect")
     copied = 0
-    for trial in trials.values():
-        if not trial.started or trial.storage == dest:
-            continue
+    for trial in to_copy:
         for name in evidence_files(trial.path):
             target = os.path.join(dest, trial.folder, name)
             os.makedirs(os.path.dirname(target), exist_ok=True)
@@ -66,4 +57,4 @@ def collect(storages, dest):
                     - {json.dumps(s.to_dict(), sort_keys=True) for s in own})
     if others:  # a sweep folder collected into keeps its own sweep.json as it is
         atomic.write_json(os.path.join(dest, MERGED_SPECS), [json.loads(t) for t in others])
-    return copied
+    return copied, left_out

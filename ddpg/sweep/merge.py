@@ -7,7 +7,9 @@ files in its folder, so a folder copied elsewhere (benchmarks/) is read the
 same way as the sweep folder it came from.  Two refusals keep the merge
 honest, each one line and before anything is written:
 
-- the same trial in two folders (which one would count?);
+- the same trial in two folders (which one would count?), unless one folder
+  is the other's collected copy (--collect into a folder that is also a
+  source) and its evidence files are byte for byte the same;
 - a group whose trials are not comparable: different step budgets,
   evaluation intervals, evaluation episodes or other training settings.
 """
@@ -25,6 +27,12 @@ CONFIG_FILE = "config.json"
 MONITOR_DIR = "gym_ddpg"
 # Files whose presence makes a folder under runs/ a trial that started.
 TRIAL_FILES = (CONFIG_FILE, STATUS_FILE, "evaluations.json", "evaluation.json")
+# The small files of a trial that a report is built from and a reader may check
+# (ddpg.sweep.collect copies these, never checkpoints or event files).
+TRIAL_EVIDENCE = ("evaluations.json", "evaluation.json", CONFIG_FILE, STATUS_FILE)
+MONITOR_EVIDENCE_SUFFIXES = (".stats.json", ".manifest.json")
+# Trials in these states ran to their end; a "running" one is paused or still going.
+ENDED = ("finished", "failed")
 # Settings that say where or how a run ran, not what it learned: never compared.
 NOT_COMPARED = {"random_seed", "results_dir", "monitor_dir", "summary_dir", "threads", "force",
                 "resume", "gif", "plot", "render_env", "checkpoint_every", "use_gym_monitor",
@@ -83,6 +91,10 @@ class FoundTrial:
     def status(self):
         return _read_json(os.path.join(self.path, STATUS_FILE)) or {}
 
+    @property
+    def ended(self):
+        return self.status.get("status") in ENDED
+
     def describe(self):
         settings = self.preset + (f", {self.variant}" if self.variant else "")
         return f"{self.env_id} ({settings}) seed {self.seed}"
@@ -123,12 +135,39 @@ def find_trials(storage):
     return found
 
 
-def merge(storages):
+def evidence_files(trial_dir):
+    """Paths, relative to a trial's folder, of its evidence files that exist."""
+    found = [name for name in TRIAL_EVIDENCE if os.path.isfile(os.path.join(trial_dir, name))]
+    monitor = os.path.join(trial_dir, MONITOR_DIR)
+    if os.path.isdir(monitor):
+        found += [f"{MONITOR_DIR}/{name}" for name in sorted(os.listdir(monitor))
+                  if name.startswith("openaigym.") and name.endswith(MONITOR_EVIDENCE_SUFFIXES)]
+    return found
+
+
+def is_copy_of(copy, trial):
+    """True when `copy` holds exactly `trial`'s evidence files: one trial, collected earlier."""
+    names = evidence_files(copy.path)
+    if names != evidence_files(trial.path):
+        return False
+    for name in names:
+        with open(os.path.join(copy.path, name), "rb") as a, \
+                open(os.path.join(trial.path, name), "rb") as b:
+            if a.read() != b.read():
+                return False
+    return True
+
+
+def merge(storages, copies_in=None):
     """(trials, specs) of several folders merged; UserError on a clash or a mixed group.
 
     `trials` maps each trial key to its FoundTrial (a started one wins over a
     planned one); `specs` lists every sweep definition found, without repeats.
+    `copies_in` names a folder that holds collected copies: a trial found
+    there and, unchanged, in a sweep's storage is one trial (the copy counts),
+    so a storage can be collected again as its sweep goes on.
     """
+    copies_in = os.path.abspath(copies_in) if copies_in else None
     storages = [os.path.abspath(s) for s in storages]
     for index, storage in enumerate(storages):
         if storage in storages[:index]:
@@ -147,13 +186,26 @@ def merge(storages):
         for trial in trials.values():
             other = merged.get(trial.key)
             if other is not None and other.started and trial.started:
+                if _one_collected(other, trial, copies_in):
+                    merged[trial.key] = other if other.storage == copies_in else trial
+                    continue
+                hint = (f" (the copy in {copies_in} differs from its source: remove it to "
+                        "collect the source again)" if copies_in in (other.storage, trial.storage)
+                        else "")
                 raise UserError(f"the trial {trial.describe()} is in both {other.storage} and "
                                 f"{trial.storage}; a merged report counts each trial once: "
-                                "leave one of the folders out")
+                                f"leave one of the folders out{hint}")
             if other is None or trial.started:
                 merged[trial.key] = trial
     check_comparable(merged.values())
     return merged, specs
+
+
+def _one_collected(a, b, copies_in):
+    """True when one of a, b lies in `copies_in` and holds the other's files unchanged."""
+    if copies_in == a.storage:
+        return is_copy_of(a, b)
+    return copies_in == b.storage and is_copy_of(b, a)
 
 
 def check_comparable(trials):

@@ -55,14 +55,17 @@ def load_published(path=PUBLISHED):
         return json.load(handle)
 
 
-def build_report(storages):
-    """The report of these folders as a dict (report.json), after every merge check."""
-    return _collect(storages)[0]
+def build_report(storages, copies_in=None):
+    """The report of these folders as a dict (report.json), after every merge check.
+
+    `copies_in`: a folder of collected copies among them (ddpg.sweep.merge.merge).
+    """
+    return _collect(storages, copies_in)[0]
 
 
-def _collect(storages):
+def _collect(storages, copies_in=None):
     """(report, {group: [(steps, means) of each seed]}) of these folders."""
-    trials, specs = merge(storages)
+    trials, specs = merge(storages, copies_in)
     published = load_published()
     groups, failed = {}, []
     for trial in trials.values():
