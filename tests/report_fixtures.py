@@ -7,11 +7,13 @@ from ddpg.sweep.grid import SweepSpec
 
 
 def write_trial(storage, folder, env_id, evaluations, status="finished", preset="fujimoto2018",
-                training=None, final=None, config=None, seconds=100.0, error=None):
+                training=None, final=None, config=None, seconds=100.0, error=None,
+                steps_per_s=100.0):
     """One trial folder: evaluations.json as ddpg.outputs.evaluation writes it, and the rest.
 
     `evaluations`: [(steps, [returns of the evaluation episodes])]; `training`:
-    returns of the Monitor training episodes (each 10 steps long).
+    returns of the Monitor training episodes (each 10 steps long); `seconds`: the
+    attempts' wall time in sweep_trial.json; `steps_per_s`: the run's own clock.
     """
     path = os.path.join(str(storage), folder)
     points = []
@@ -19,7 +21,8 @@ def write_trial(storage, folder, env_id, evaluations, status="finished", preset=
         mean = sum(returns) / len(returns)
         std = (sum((r - mean) ** 2 for r in returns) / len(returns)) ** 0.5
         points.append({"steps": steps, "episode": index, "mean": mean, "std": std,
-                       "returns": list(returns), "wall_seconds": 1.0, "steps_per_s": 100.0})
+                       "returns": list(returns), "wall_seconds": steps / steps_per_s,
+                       "steps_per_s": steps_per_s})
     atomic.write_json(os.path.join(path, "evaluations.json"),
                       {"env_id": env_id, "evaluations": points})
     settings = {"env_id": env_id, "preset": preset, "total_steps": 300, "max_episodes": 200,

@@ -82,7 +82,8 @@ def _sweep(tmp_path):
         write_trial(storage, f"runs/Hopper-v5/seed-{seed}", "Hopper-v5",
                     [(s, [m - 1.0, m + 1.0]) for s, m in zip(steps, means)],
                     status="running" if seed == 2 else "finished", training=training[seed],
-                    final=means[-1] + 0.5, seconds=60.0 * (seed + 1))
+                    final=means[-1] + 0.5, seconds=60.0 * (seed + 1),
+                    steps_per_s=100.0 * (seed + 1))
     write_trial(storage, "runs/Walker2d-v5/seed-0", "Walker2d-v5", [(100, [-5.0, -5.0])],
                 status="failed", error="a loss became NaN")
     other = tmp_path / "td3"
@@ -114,7 +115,9 @@ def test_report_json_holds_each_measure_per_group(tmp_path):
     assert hopper["cleanrl_measure"]["std"] == pytest.approx(np.std(cleanrl))
     assert hopper["steps_budget"] == 300 and hopper["eval_every"] == 100
     assert hopper["seeds_finished"] == 2 and hopper["seeds_planned"] == 3
-    assert hopper["wall_seconds_mean"] == pytest.approx(90.0)
+    # The run's clock at its last evaluation (300 steps at 100 and 200 steps/s), not the
+    # attempts' 60 and 120 s, which would count the time a trial waited for --resume.
+    assert hopper["wall_seconds_mean"] == pytest.approx((3.0 + 1.5) / 2)
     assert hopper["final_evaluation"]["mean"] == pytest.approx(np.mean([40.5, 30.5]))
     # The failed seed counts in no measure; its error is listed.
     walker = rows[("Walker2d-v5", "fujimoto2018")]

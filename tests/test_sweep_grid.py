@@ -214,3 +214,16 @@ def test_a_stop_request_reaches_the_trials_and_settles_with_them(tmp_path):
     assert stop.trial_has_settled({"status": "running",
                                    "attempts": [{"pid": 1, "outcome": "stopped"}]})
     assert stop.trial_has_settled({"status": "finished", "attempts": [{"pid": 1}]})
+
+
+def test_a_killed_attempt_ends_at_its_last_evaluation_not_when_the_sweep_resumed():
+    """sweep_trial.json's wall time: a sweep stopped for an hour must not add the hour."""
+    from ddpg.sweep.trial import attempts_seconds
+
+    killed = {"started": 1000.0, "seen": 1600.0}  # last evaluation at 1600, resumed at 5000
+    resumed = {"started": 5000.0, "ended": 5300.0, "outcome": "finished"}
+    assert attempts_seconds([killed, resumed]) == pytest.approx(600.0 + 300.0)
+    # Written before attempts recorded `seen`: bounded by the next start, as before.
+    older = {"started": 1000.0}
+    assert attempts_seconds([older, resumed]) == pytest.approx(4000.0 + 300.0)
+    assert attempts_seconds([{"started": 1000.0, "ended": 1250.0}]) == pytest.approx(250.0)

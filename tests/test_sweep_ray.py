@@ -309,6 +309,8 @@ def test_killed_and_interrupted_trials_end_as_if_never_interrupted(tmp_path, ray
     attempts = status(victim)["attempts"]
     assert len(attempts) == 3 and attempts[0]["pid"] == first["pid"]
     assert all(a["resumed_from"].startswith("ckpt-") for a in attempts[1:])
+    # Each evaluation marks the attempt as working: what bounds a killed one's wall time.
+    assert attempts[-1]["started"] <= attempts[-1]["seen"] <= attempts[-1]["ended"]
     rewards = monitor_rewards(victim)
     assert len(rewards) == 50
     assert rewards == monitor_rewards(twin)

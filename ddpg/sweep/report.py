@@ -155,8 +155,20 @@ def trial_data(trial):
         "seed": trial.seed, "status": status.get("status", "not started"),
         "steps": [p["steps"] for p in points], "means": [p["mean"] for p in points],
         "final": final.get("mean_return"), "training_returns": training,
-        "wall_seconds": status.get("wall_seconds"),
+        "wall_seconds": _training_seconds(points, status),
     }
+
+
+def _training_seconds(points, status):
+    """The run's own clock at its last evaluation, else the attempts' wall time.
+
+    A resume carries the run's clock on from its checkpoint, so the hours a
+    paused or killed trial waited for `--resume` do not count; sweep_trial.json's
+    attempts bound a killed attempt only as well as their files allow.
+    """
+    if points and points[-1].get("wall_seconds") is not None:
+        return points[-1]["wall_seconds"]
+    return status.get("wall_seconds")
 
 
 def _group_row(members, published):
@@ -262,8 +274,9 @@ def render_markdown(report, published, curves=None):
                              for g in rows])
     lines += ["", "## Per-seed best, final evaluation and run time", "",
               MEASURE_TEXT["per_seed_best"] + ". No published column uses this measure. The "
-              "final evaluation is " + MEASURE_TEXT["final_evaluation"] + ". Wall time is per "
-              "finished seed, all attempts included.", ""]
+              "final evaluation is " + MEASURE_TEXT["final_evaluation"] + ". Wall time is the mean "
+              "over finished seeds of the run's own clock at its last evaluation, which a "
+              "resume carries on from the checkpoint.", ""]
     lines += _table(["task", "settings", "per-seed best", "final evaluation", "seeds finished",
                      "budget", "wall time per seed"],
                     [[g["task"], _settings(g), _pm_of(g["per_seed_best"]),

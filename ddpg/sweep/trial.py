@@ -90,8 +90,15 @@ def run_trial(tune_config):
             status["error"] = error
         write_status(results_dir, status)
 
+    def seen_working():
+        # A killed attempt writes no end: its last sign of work bounds it, so
+        # the time until a later resume is not counted as the trial's.
+        attempt["seen"] = time.time()
+        status["wall_seconds"] = attempts_seconds(status["attempts"])
+        write_status(results_dir, status)
+
     log = _TrialLog(os.path.join(results_dir, LOG_FILE))
-    reporter = _Reporter(tune, results_dir)
+    reporter = _Reporter(tune, results_dir, on_progress=seen_working)
     try:
         config = trial_config(spec, trial, storage)
         # A folder without a checkpoint holds only the start of a killed
@@ -144,10 +151,15 @@ def wait_to_be_stopped():
 
 
 def attempts_seconds(attempts):
-    """Wall time of all attempts; a killed one ends, at the latest, when the next began."""
+    """Wall time of all attempts.
+
+    A killed attempt has no end: it ends at its last evaluation (`seen`), or,
+    in folders written before attempts recorded one, when the next began.
+    """
     total = 0.0
     for attempt, following in zip(attempts, attempts[1:] + [None]):
-        end = attempt.get("ended") or (following or {}).get("started") or attempt["started"]
+        end = (attempt.get("ended") or attempt.get("seen")
+               or (following or {}).get("started") or attempt["started"])
         total += end - attempt["started"]
     return round(total, 3)
 
@@ -181,14 +193,16 @@ def _point_metrics(point):
 class _Reporter:
     """on_evaluation: each evaluation to Tune, with a Tune checkpoint when there is a new one."""
 
-    def __init__(self, tune, results_dir):
+    def __init__(self, tune, results_dir, on_progress=lambda: None):
         self.tune = tune
         self.results_dir = results_dir
+        self.on_progress = on_progress
         self.last_checkpoint = None
 
     def evaluation(self, point, checkpoint):
         from ddpg.outputs.evaluation import PERIODIC_FILE, read_evaluations
 
+        self.on_progress()
         metrics = _point_metrics(point)
         points = read_evaluations(os.path.join(self.results_dir, PERIODIC_FILE))
         metrics["best_eval"] = max([p["mean"] for p in points] + [point["mean"]])
