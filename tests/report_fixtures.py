@@ -8,12 +8,13 @@ from ddpg.sweep.grid import SweepSpec
 
 def write_trial(storage, folder, env_id, evaluations, status="finished", preset="fujimoto2018",
                 training=None, final=None, config=None, seconds=100.0, error=None,
-                steps_per_s=100.0):
+                steps_per_s=100.0, monitor_id="0.1"):
     """One trial folder: evaluations.json as ddpg.outputs.evaluation writes it, and the rest.
 
     `evaluations`: [(steps, [returns of the evaluation episodes])]; `training`:
     returns of the Monitor training episodes (each 10 steps long); `seconds`: the
-    attempts' wall time in sweep_trial.json; `steps_per_s`: the run's own clock.
+    attempts' wall time in sweep_trial.json; `steps_per_s`: the run's own clock;
+    `monitor_id`: the '<attempt>.<pid>' the Monitor files are named by.
     """
     path = os.path.join(str(storage), folder)
     points = []
@@ -39,12 +40,13 @@ def write_trial(storage, folder, env_id, evaluations, status="finished", preset=
         monitor = os.path.join(path, "gym_ddpg")
         kinds = ["t"] * len(training) + (["e"] if final is not None else [])
         rewards = list(training) + ([final] if final is not None else [])
-        atomic.write_json(os.path.join(monitor, "openaigym.episode_batch.0.1.stats.json"), {
+        stats = f"openaigym.episode_batch.{monitor_id}.stats.json"
+        atomic.write_json(os.path.join(monitor, stats), {
             "initial_reset_timestamp": 1.0, "timestamps": [1.0] * len(rewards),
             "episode_lengths": [10] * len(rewards), "episode_rewards": rewards,
             "episode_types": kinds})
-        atomic.write_json(os.path.join(monitor, "openaigym.manifest.0.1.manifest.json"), {
-            "stats": "openaigym.episode_batch.0.1.stats.json", "videos": [],
+        atomic.write_json(os.path.join(monitor, f"openaigym.manifest.{monitor_id}.manifest.json"), {
+            "stats": stats, "videos": [],
             "env_info": {"env_id": env_id, "gym_version": "test"}})
     return path
 

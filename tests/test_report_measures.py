@@ -122,7 +122,7 @@ def test_report_json_holds_each_measure_per_group(tmp_path):
     # The failed seed counts in no measure; its error is listed.
     walker = rows[("Walker2d-v5", "fujimoto2018")]
     assert walker["table1"] is None and walker["seeds_failed"] == 1
-    assert report["failed_trials"] == [{"trial": "Walker2d-v5/seed-0",
+    assert report["failed_trials"] == [{"trial": "Walker2d-v5/preset=fujimoto2018/seed-0",
                                         "error": "a loss became NaN"}]
     # Published numbers follow the algorithm and the measure.
     columns = {m: {p["source"] for p in found} for m, found in hopper["published"].items()}
@@ -170,11 +170,17 @@ def test_published_numbers_name_source_seeds_version_and_measure():
 
 
 def test_a_row_names_its_preset_once():
-    from ddpg.sweep.report import _settings
+    """The preset is the row's own column; a folder that names it too (a grid over presets,
+    a collected copy) gives the same variant as one that does not."""
+    from ddpg.sweep.merge import FoundTrial, _variant_of
 
-    assert _settings({"preset": "td3", "variant": "preset=td3"}) == "td3"
-    assert _settings({"preset": "td3", "variant": "critic_lr=0.001_preset=td3"}) == \
-        "td3 critic_lr=0.001"
-    assert _settings({"preset": "fujimoto2018", "variant": "critic_lr=0.001"}) == \
-        "fujimoto2018 critic_lr=0.001"
-    assert _settings({"preset": "tutorial", "variant": ""}) == "tutorial"
+    assert _variant_of("runs/Hopper-v5/preset=td3/seed-0", "td3") == ""
+    assert _variant_of("runs/Hopper-v5/critic_lr=0.001_preset=td3/seed-0", "td3") == \
+        "critic_lr=0.001"
+    assert _variant_of("runs/Hopper-v5/preset=td3_tau=0.01/seed-0", "td3") == "tau=0.01"
+    assert _variant_of("runs/Hopper-v5/preset=td3x_tau=0.01/seed-0", "td3") == \
+        "preset=td3x_tau=0.01"
+    assert _variant_of("runs/Hopper-v5/seed-3", "fujimoto2018") == ""
+    trial = FoundTrial("/s", "runs/Hopper-v5/tau=0.01/seed-3", "Hopper-v5", 3, "td3", "tau=0.01")
+    assert trial.collected_folder == "runs/Hopper-v5/preset=td3_tau=0.01/seed-3"
+    assert _variant_of(trial.collected_folder, "td3") == trial.variant

@@ -104,7 +104,7 @@ def test_collect_copies_only_the_small_files_and_the_copy_rebuilds_the_same_repo
                     for d, _, files in os.walk(out / "runs") for f in files)
     monitor = ["gym_ddpg/openaigym.episode_batch.0.1.stats.json",
                "gym_ddpg/openaigym.manifest.0.1.manifest.json"]
-    expected = sorted(f"Hopper-v5/seed-{s}/{name}" for s in (0, 1) for name in
+    expected = sorted(f"Hopper-v5/preset=fujimoto2018/seed-{s}/{name}" for s in (0, 1) for name in
                       ["config.json", "evaluation.json", "evaluations.json", "sweep_trial.json"]
                       + monitor)
     assert copied == expected
@@ -115,7 +115,7 @@ def test_collect_copies_only_the_small_files_and_the_copy_rebuilds_the_same_repo
     assert (tmp_path / "direct" / REPORT_JSON).read_text() == (out / REPORT_JSON).read_text()
     assert (tmp_path / "direct" / REPORT).read_text() == (out / REPORT).read_text()
     # A changed evidence file makes the committed report stale.
-    evaluations = out / "runs" / "Hopper-v5" / "seed-1" / "evaluations.json"
+    evaluations = out / "runs" / "Hopper-v5" / "preset=fujimoto2018" / "seed-1" / "evaluations.json"
     data = json.loads(evaluations.read_text())
     data["evaluations"][-1]["mean"] += 1.0
     evaluations.write_text(json.dumps(data))
@@ -155,7 +155,7 @@ def test_a_storage_is_collected_again_as_its_sweep_goes_on(capsys, tmp_path):
     assert rebuild_differences(str(out)) == []
     # The sweep goes on; the same storage is collected again, its Hopper copy recognised.
     write_trial(storage, "runs/Walker2d-v5/seed-0", "Walker2d-v5", walker, final=8.0)
-    hopper_copy = out / "runs" / "Hopper-v5" / "seed-0" / "evaluations.json"
+    hopper_copy = out / "runs" / "Hopper-v5" / "preset=fujimoto2018" / "seed-0" / "evaluations.json"
     before = hopper_copy.stat().st_mtime_ns
     code, printed, err = run(capsys, "--report", out, storage, "--out", out, "--collect")
     assert code == 0, err
@@ -175,6 +175,82 @@ def test_a_storage_is_collected_again_as_its_sweep_goes_on(capsys, tmp_path):
     write_trial(storage, "runs/Hopper-v5/seed-0", "Hopper-v5", [(100, [1.0, 3.0])],
                 training=[1.0], final=2.0)
     assert "in both" in refused(capsys, "--report", out, storage, "--out", tmp_path / "other")
+
+
+def two_presets(tmp_path):
+    """The same task and seed under two presets, each sweep's trial at runs/Hopper-v5/seed-0."""
+    ddpg, td3 = tmp_path / "ddpg", tmp_path / "td3"
+    save_spec(ddpg, ["Hopper-v5"], [0], name="ddpg")
+    write_trial(ddpg, "runs/Hopper-v5/seed-0", "Hopper-v5", [(100, [1.0, 3.0])],
+                training=[1.0, 2.0], final=2.0, monitor_id="0.11")
+    save_spec(td3, ["Hopper-v5"], [0], preset="td3", name="td3")
+    write_trial(td3, "runs/Hopper-v5/seed-0", "Hopper-v5", [(100, [5.0, 7.0])], preset="td3",
+                training=[8.0], final=6.0, monitor_id="0.22")
+    return ddpg, td3
+
+
+def files_under(folder):
+    return {os.path.relpath(os.path.join(d, f), folder): open(os.path.join(d, f), "rb").read()
+            for d, _, names in os.walk(folder) for f in names}
+
+
+@pytest.mark.parametrize("at_once", [False, True])
+def test_two_presets_of_one_task_and_seed_are_collected_side_by_side(capsys, tmp_path, at_once):
+    """Regression: a td3 copy once landed on the fujimoto2018 copy of the same task and seed,
+    overwriting its files and mixing the two runs' Monitor files into one folder."""
+    ddpg, td3 = two_presets(tmp_path)
+    out = tmp_path / "bench"
+    if at_once:
+        assert run(capsys, "--report", ddpg, td3, "--out", out, "--collect")[0] == 0
+    else:
+        assert run(capsys, "--report", ddpg, "--out", out, "--collect")[0] == 0
+        assert run(capsys, "--report", out, td3, "--out", out, "--collect")[0] == 0
+    for source, preset in ((ddpg, "fujimoto2018"), (td3, "td3")):
+        copy = out / "runs" / "Hopper-v5" / f"preset={preset}" / "seed-0"
+        kept = files_under(copy)
+        assert kept == {k: v for k, v in files_under(source / "runs/Hopper-v5/seed-0").items()
+                        if k in kept} and len(kept) == 6
+    assert sorted(os.listdir(out / "runs" / "Hopper-v5")) == ["preset=fujimoto2018", "preset=td3"]
+    rows = {g["preset"]: g for g in json.loads((out / REPORT_JSON).read_text())["groups"]}
+    assert rows["fujimoto2018"]["table1"]["mean"] == 2.0 and rows["td3"]["table1"]["mean"] == 6.0
+    assert rows["td3"]["algorithm"] == "TD3" and rows["td3"]["cleanrl_measure"]["mean"] == 8.0
+    assert rows["fujimoto2018"]["cleanrl_measure"]["mean"] == 1.5
+    assert [r["seeds_planned"] for r in rows.values()] == [1, 1]
+    assert rebuild_differences(str(out)) == []
+    # Collecting both again finds both copies and copies nothing.
+    code, printed, err = run(capsys, "--report", out, ddpg, td3, "--out", out, "--collect")
+    assert code == 0 and "Collected 0 files" in printed, err
+
+
+def test_a_grid_over_presets_and_a_preset_sweep_hold_the_same_trial(capsys, tmp_path):
+    """runs/Hopper-v5/preset=td3/seed-0 of a grid is the trial runs/Hopper-v5/seed-0 of a
+    --preset td3 sweep: same task, settings and seed, so a merge counts it once."""
+    grid, (_, td3) = tmp_path / "grid", two_presets(tmp_path)
+    save_spec(grid, ["Hopper-v5"], [0], preset=None, grid={"preset": ["td3"]}, name="grid")
+    write_trial(grid, "runs/Hopper-v5/preset=td3/seed-0", "Hopper-v5", [(100, [5.0, 7.0])],
+                preset="td3", final=6.0)
+    run(capsys, "--report", grid)
+    (row,) = json.loads((grid / REPORT_JSON).read_text())["groups"]
+    assert (row["preset"], row["variant"], row["seeds_planned"]) == ("td3", "", 1)
+    line = refused(capsys, "--report", grid, td3, "--out", tmp_path / "merged")
+    assert "Hopper-v5 (td3) seed 0" in line and str(grid) in line and str(td3) in line
+    # One folder holding the trial twice is refused too.
+    write_trial(td3, "runs/Hopper-v5/preset=td3/seed-0", "Hopper-v5", [(100, [5.0, 7.0])],
+                preset="td3", final=6.0)
+    line = refused(capsys, "--report", td3)
+    assert "twice" in line and "runs/Hopper-v5/seed-0" in line
+
+
+def test_collect_never_writes_into_a_folder_it_did_not_make(capsys, tmp_path):
+    ddpg, td3 = two_presets(tmp_path)
+    out = tmp_path / "bench"
+    assert run(capsys, "--report", ddpg, "--out", out, "--collect")[0] == 0
+    stray = out / "runs" / "Hopper-v5" / "preset=td3" / "seed-0" / "notes.txt"
+    stray.parent.mkdir(parents=True)
+    stray.write_text("mine")
+    line = refused(capsys, "--report", out, td3, "--out", out, "--collect")
+    assert "preset=td3/seed-0 already exists" in line
+    assert os.listdir(stray.parent) == ["notes.txt"]
 
 
 def test_collect_refuses_when_no_trial_has_ended(capsys, tmp_path):

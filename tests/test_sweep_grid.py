@@ -180,7 +180,7 @@ def test_report_numbers_come_from_the_trial_folders(tmp_path):
     assert best[3] == _pm(np.mean(final), np.std(final))
     assert best[4] == "3/3" and best[6] == "0:00:10"
     assert "v5 tasks differ" in text
-    assert "`Pendulum-v1/seed-0`: --tau must be in (0, 1], got 2.0" in text
+    assert "`Pendulum-v1/preset=tutorial/seed-0`: --tau must be in (0, 1], got 2.0" in text
     png = os.path.join(storage, "curves_Hopper-v5.png")
     with open(png, "rb") as handle:
         assert handle.read(8) == b"\x89PNG\r\n\x1a\n"

@@ -2,8 +2,11 @@
 
 What a report needs and a reader may want to check, and nothing heavy:
 each trial's evaluations.json, evaluation.json, config.json,
-sweep_trial.json and the Monitor statistics and manifest JSON, at the same
-runs/... paths, plus the definitions of the sweeps (sweeps.json).  Never
+sweep_trial.json and the Monitor statistics and manifest JSON, plus the
+definitions of the sweeps (sweeps.json).  Each trial gets a folder of its
+own that names its preset (FoundTrial.collected_folder): two sweeps of one
+task and seed under different presets share a folder name in their own
+storages, and copied to the same place one would overwrite the other.  Never
 checkpoints, event files, videos or train.log: they are large, and the
 report is rebuilt from the small files alone.
 
@@ -44,17 +47,34 @@ def collect(storages, dest):
     if not to_copy and not os.path.isdir(os.path.join(dest, RUNS)):
         raise UserError(f"no trial of {', '.join(storages)} has ended yet ({len(left_out)} "
                         "running or paused): nothing to collect")
-    copied = 0
     for trial in to_copy:
-        for name in evidence_files(trial.path):
-            target = os.path.join(dest, trial.folder, name)
-            os.makedirs(os.path.dirname(target), exist_ok=True)
-            with atomic.atomic_path(target) as tmp:
-                shutil.copyfile(os.path.join(trial.path, name), tmp)
-            copied += 1
+        target = os.path.join(dest, trial.collected_folder)
+        if os.path.exists(target):
+            raise UserError(f"--out {dest}: {trial.collected_folder} already exists but holds "
+                            f"no copy of {trial.describe()}; move it away to collect the trial")
+    copied = sum(_copy_trial(trial, os.path.join(dest, trial.collected_folder))
+                 for trial in to_copy)
     own = load_specs(dest)[:1] if os.path.exists(os.path.join(dest, SPEC_FILE)) else []
     others = sorted({json.dumps(s.to_dict(), sort_keys=True) for s in specs}
                     - {json.dumps(s.to_dict(), sort_keys=True) for s in own})
     if others:  # a sweep folder collected into keeps its own sweep.json as it is
         atomic.write_json(os.path.join(dest, MERGED_SPECS), [json.loads(t) for t in others])
     return copied, left_out
+
+
+def _copy_trial(trial, target):
+    """Copy one trial's evidence into a new folder `target`, whole or not at all."""
+    staging = os.path.join(os.path.dirname(target),
+                           f".collecting-{os.path.basename(target)}-{os.getpid()}")
+    shutil.rmtree(staging, ignore_errors=True)  # left by a collect that was killed
+    os.makedirs(staging)
+    try:
+        names = evidence_files(trial.path)
+        for name in names:
+            os.makedirs(os.path.dirname(os.path.join(staging, name)), exist_ok=True)
+            shutil.copyfile(os.path.join(trial.path, name), os.path.join(staging, name))
+        os.rename(staging, target)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return len(names)

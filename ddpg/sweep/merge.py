@@ -16,6 +16,7 @@ honest, each one line and before anything is written:
 import dataclasses
 import json
 import os
+import re
 
 from ddpg.errors import UserError
 from ddpg.sweep.grid import RUNS, SweepSpec
@@ -71,7 +72,8 @@ class FoundTrial:
     env_id: str
     seed: int
     preset: str
-    variant: str  # the grid values as the folder names them; '' without a grid
+    variant: str  # the grid values other than the preset, as the folder names them, or ''
+
     config: dict = None  # config.json: the run's resolved settings
     started: bool = False
 
@@ -99,6 +101,22 @@ class FoundTrial:
         settings = self.preset + (f", {self.variant}" if self.variant else "")
         return f"{self.env_id} ({settings}) seed {self.seed}"
 
+    @property
+    def collected_folder(self):
+        """runs/<task>/preset=<preset>[_<grid values>]/seed-<n>: its folder once collected.
+
+        A sweep's own folders leave out a preset that the whole sweep shares, so
+        HalfCheetah seed 0 of a `--preset td3` sweep and of a `--preset
+        fujimoto2018` sweep both sit at runs/HalfCheetah-v5/seed-0.  A collected
+        folder holds trials of many sweeps, so its folders name everything that
+        tells trials apart: one folder per trial, never two trials in one.
+        """
+        from ddpg.sweep.grid import trial_folder
+
+        head, seed = trial_folder(self.env_id, None, self.seed).rsplit("/", 1)
+        settings = f"preset={self.preset}" + (f"_{self.variant}" if self.variant else "")
+        return f"{head}/{settings}/{seed}"
+
 
 def load_specs(storage):
     """Every SweepSpec a folder records: sweep.json, and sweeps.json of a collected folder."""
@@ -111,27 +129,37 @@ def load_specs(storage):
 
 
 def find_trials(storage):
-    """{folder: FoundTrial} of one folder: the specs' planned trials and every started one."""
+    """{trial key: FoundTrial} of one folder: the specs' planned trials and every started one.
+
+    Keyed by what the trial is, not where it lies: a collected folder's specs
+    plan trials of several sweeps at the same folder (one per preset).
+    """
     from ddpg.config import DEFAULTS
 
-    found = {}
+    found, planned_at = {}, {}
     for spec in load_specs(storage):
         for trial in spec.trials():
             preset = trial.variant.get("preset") or spec.preset or DEFAULTS.preset
-            found[trial.folder] = FoundTrial(storage, trial.folder, trial.env_id, trial.seed,
-                                             preset, _variant_of(trial.folder))
-    planned = dict(found)
+            planned = FoundTrial(storage, trial.folder, trial.env_id, trial.seed, preset,
+                                 _variant_of(trial.folder, preset))
+            found[planned.key] = planned
+            planned_at.setdefault(trial.folder, planned)
+    started = {}
     for folder in _started_folders(storage):
         config = _read_json(os.path.join(storage, folder, CONFIG_FILE))
         evaluations = _read_json(os.path.join(storage, folder, "evaluations.json")) or {}
-        before = planned.get(folder)
+        before = planned_at.get(folder)
         parts = folder.split("/")
         env_id = ((config or {}).get("env_id") or evaluations.get("env_id")
                   or (before.env_id if before else parts[1]))
         preset = ((config or {}).get("preset") or (before.preset if before else None)
                   or DEFAULTS.preset)
-        found[folder] = FoundTrial(storage, folder, env_id, int(parts[-1][len("seed-"):]),
-                                   preset, _variant_of(folder), config, started=True)
+        trial = FoundTrial(storage, folder, env_id, int(parts[-1][len("seed-"):]), preset,
+                           _variant_of(folder, preset), config, started=True)
+        if trial.key in started:
+            raise UserError(f"{storage} holds the trial {trial.describe()} twice, in "
+                            f"{started[trial.key].folder} and {folder}: remove one")
+        found[trial.key] = started[trial.key] = trial
     return found
 
 
@@ -262,9 +290,16 @@ def _show(value):
     return str(value)
 
 
-def _variant_of(folder):
-    """The grid values of a trial folder: what lies between runs/<task>/ and seed-<n>."""
-    return "/".join(folder.split("/")[2:-1])
+def _variant_of(folder, preset):
+    """The grid values of a trial folder other than its preset.
+
+    They are what lies between runs/<task>/ and seed-<n>.  A grid over presets
+    (and a collected folder) names the preset there too; it is left out, so a
+    trial has one key whichever folder holds it (preset names have no '_').
+    """
+    values = "/".join(folder.split("/")[2:-1])
+    token = re.escape(f"preset={preset}")
+    return re.sub(rf"^{token}(_|$)|_{token}(?=_|$)", "", values)
 
 
 def _started_folders(storage):

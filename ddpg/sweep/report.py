@@ -72,7 +72,8 @@ def _collect(storages, copies_in=None):
         groups.setdefault(trial.group, []).append(trial)
         status = trial.status
         if status.get("status") == "failed":
-            failed.append({"trial": trial.folder.split("/", 1)[1], "error": status.get("error")})
+            failed.append({"trial": trial.collected_folder.split("/", 1)[1],
+                           "error": status.get("error")})
     rows, curves = [], {}
     for group, members in groups.items():
         row, curves[group] = _group_row(members, published)
@@ -369,10 +370,7 @@ def _published_cell(group, measure, source):
 
 
 def _settings(group):
-    # A grid over presets names the preset in the variant too: say it once.
-    token, variant = f"preset={group['preset']}", group["variant"] or ""
-    variant = variant.replace("_" + token, "").replace(token + "_", "").replace(token, "")
-    return group["preset"] + (f" {variant}" if variant else "")
+    return group["preset"] + (f" {group['variant']}" if group["variant"] else "")
 
 
 def _budget(group):
