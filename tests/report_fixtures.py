@@ -8,13 +8,14 @@ from ddpg.sweep.grid import SweepSpec
 
 def write_trial(storage, folder, env_id, evaluations, status="finished", preset="fujimoto2018",
                 training=None, final=None, config=None, seconds=100.0, error=None,
-                steps_per_s=100.0, monitor_id="0.1"):
+                steps_per_s=100.0, monitor_id="0.1", started=1.0):
     """One trial folder: evaluations.json as ddpg.outputs.evaluation writes it, and the rest.
 
     `evaluations`: [(steps, [returns of the evaluation episodes])]; `training`:
     returns of the Monitor training episodes (each 10 steps long); `seconds`: the
     attempts' wall time in sweep_trial.json; `steps_per_s`: the run's own clock;
-    `monitor_id`: the '<attempt>.<pid>' the Monitor files are named by.
+    `monitor_id`: the '<attempt>.<pid>' the Monitor files are named by; `started`:
+    when its first attempt began, which tells a changed copy from another run.
     """
     path = os.path.join(str(storage), folder)
     points = []
@@ -32,7 +33,8 @@ def write_trial(storage, folder, env_id, evaluations, status="finished", preset=
     settings.update(config or {})
     atomic.write_json(os.path.join(path, "config.json"), settings)
     atomic.write_json(os.path.join(path, "sweep_trial.json"),
-                      {"status": status, "wall_seconds": seconds, "attempts": [],
+                      {"status": status, "wall_seconds": seconds,
+                       "attempts": [{"started": started}],
                        "trial_id": folder[len("runs/"):], **({"error": error} if error else {})})
     if final is not None:
         atomic.write_json(os.path.join(path, "evaluation.json"), {"mean_return": final})

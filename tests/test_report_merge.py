@@ -5,6 +5,7 @@ import os
 import numpy as np
 import pytest
 
+from ddpg import atomic
 from ddpg.cli import sweep as cli
 from ddpg.sweep.report import REPORT, REPORT_JSON, rebuild_differences
 from report_fixtures import save_spec, write_trial
@@ -171,6 +172,11 @@ def test_a_storage_is_collected_again_as_its_sweep_goes_on(capsys, tmp_path):
     line = refused(capsys, "--report", out, storage, "--out", out, "--collect")
     assert "Hopper-v5 (fujimoto2018) seed 0" in line and "differs from its source" in line
     assert json.loads(hopper_copy.read_text())["evaluations"][0]["mean"] == 2.0
+    # Another run of the same trial is no changed copy: refused without that hint.
+    write_trial(storage, "runs/Hopper-v5/seed-0", "Hopper-v5", [(100, [9.0, 9.0])],
+                training=[1.0], final=9.0, started=2.0)
+    line = refused(capsys, "--report", out, storage, "--out", out, "--collect")
+    assert "in both" in line and "differs from its source" not in line
     # The copies are recognised only by a collect into their folder, never by a plain merge.
     write_trial(storage, "runs/Hopper-v5/seed-0", "Hopper-v5", [(100, [1.0, 3.0])],
                 training=[1.0], final=2.0)
@@ -204,7 +210,12 @@ def test_two_presets_of_one_task_and_seed_are_collected_side_by_side(capsys, tmp
         assert run(capsys, "--report", ddpg, td3, "--out", out, "--collect")[0] == 0
     else:
         assert run(capsys, "--report", ddpg, "--out", out, "--collect")[0] == 0
+        # What a collect killed mid-copy leaves is cleared, never kept beside the copy.
+        left = out / "runs" / "Hopper-v5" / "preset=td3" / ".collecting-seed-0-424242"
+        left.mkdir(parents=True)
+        (left / "evaluations.json").write_text("{")
         assert run(capsys, "--report", out, td3, "--out", out, "--collect")[0] == 0
+        assert os.listdir(left.parent) == ["seed-0"]
     for source, preset in ((ddpg, "fujimoto2018"), (td3, "td3")):
         copy = out / "runs" / "Hopper-v5" / f"preset={preset}" / "seed-0"
         kept = files_under(copy)
@@ -232,6 +243,7 @@ def test_a_grid_over_presets_and_a_preset_sweep_hold_the_same_trial(capsys, tmp_
     run(capsys, "--report", grid)
     (row,) = json.loads((grid / REPORT_JSON).read_text())["groups"]
     assert (row["preset"], row["variant"], row["seeds_planned"]) == ("td3", "", 1)
+    assert "| Hopper-v5 | td3 | 6.00 ± 0.00 |" in (grid / REPORT).read_text()
     line = refused(capsys, "--report", grid, td3, "--out", tmp_path / "merged")
     assert "Hopper-v5 (td3) seed 0" in line and str(grid) in line and str(td3) in line
     # One folder holding the trial twice is refused too.
@@ -251,6 +263,43 @@ def test_collect_never_writes_into_a_folder_it_did_not_make(capsys, tmp_path):
     line = refused(capsys, "--report", out, td3, "--out", out, "--collect")
     assert "preset=td3/seed-0 already exists" in line
     assert os.listdir(stray.parent) == ["notes.txt"]
+
+
+def test_a_trial_that_failed_before_its_settings_were_written_is_collected_once(
+        capsys, tmp_path):
+    """A trial refused by its settings leaves only sweep_trial.json; its copy keeps its key."""
+    storage = tmp_path / "sweep"
+    save_spec(storage, ["Hopper-v5", "Walker2d-v5"], [0], preset="td3")
+    write_trial(storage, "runs/Hopper-v5/seed-0", "Hopper-v5", [(100, [1.0, 3.0])],
+                preset="td3", final=2.0)
+    atomic.write_json(str(storage / "runs/Walker2d-v5/seed-0/sweep_trial.json"),
+                      {"status": "failed", "error": "--tau must be in (0, 1], got 2.0",
+                       "attempts": [{"started": 1.0}], "trial_id": "Walker2d-v5/seed-0"})
+    out = tmp_path / "bench"
+    assert run(capsys, "--report", storage, "--out", out, "--collect")[0] == 0
+    assert os.listdir(out / "runs" / "Walker2d-v5" / "preset=td3" / "seed-0") == \
+        ["sweep_trial.json"]
+    report = json.loads((out / REPORT_JSON).read_text())
+    assert sorted((g["task"], g["preset"], g["variant"]) for g in report["groups"]) == \
+        [("Hopper-v5", "td3", ""), ("Walker2d-v5", "td3", "")]
+    assert report["failed_trials"] == [{"trial": "Walker2d-v5/preset=td3/seed-0",
+                                        "error": "--tau must be in (0, 1], got 2.0"}]
+    code, printed, err = run(capsys, "--report", out, storage, "--out", out, "--collect")
+    assert code == 0 and "Collected 0 files" in printed, err
+
+
+def test_a_planned_trial_reads_nothing_from_another_presets_folder(capsys, tmp_path):
+    """A td3 sweep's plan, collected into a fujimoto2018 sweep's own storage, names the
+    folder runs/Hopper-v5/seed-0 that holds the fujimoto2018 trial: no td3 figure from it."""
+    ddpg, td3 = two_presets(tmp_path)
+    write_trial(td3, "runs/Hopper-v5/seed-0", "Hopper-v5", [(100, [5.0, 7.0])], preset="td3",
+                status="running")
+    code, printed, err = run(capsys, "--report", ddpg, td3, "--out", ddpg, "--collect")
+    assert code == 0 and "Hopper-v5 (td3) seed 0" in printed, err
+    rows = {g["preset"]: g for g in json.loads((ddpg / REPORT_JSON).read_text())["groups"]}
+    assert rows["fujimoto2018"]["table1"]["mean"] == 2.0
+    assert rows["td3"]["table1"] is None and rows["td3"]["seeds_started"] == 0
+    assert rows["td3"]["seeds_finished"] == 0 and rows["td3"]["final_evaluation"] is None
 
 
 def test_collect_refuses_when_no_trial_has_ended(capsys, tmp_path):

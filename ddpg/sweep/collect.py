@@ -16,6 +16,7 @@ finished trial when the storage is collected again.  Collecting the same
 storage again after more trials ended copies just those: the copies already
 made are recognised as such (ddpg.sweep.merge), not refused as a second run.
 """
+import glob
 import json
 import os
 import shutil
@@ -64,17 +65,32 @@ def collect(storages, dest):
 
 def _copy_trial(trial, target):
     """Copy one trial's evidence into a new folder `target`, whole or not at all."""
-    staging = os.path.join(os.path.dirname(target),
-                           f".collecting-{os.path.basename(target)}-{os.getpid()}")
-    shutil.rmtree(staging, ignore_errors=True)  # left by a collect that was killed
+    parent, base = os.path.split(target)
+    for left in glob.glob(os.path.join(glob.escape(parent), f".collecting-{glob.escape(base)}-*")):
+        shutil.rmtree(left, ignore_errors=True)  # left by a collect that was killed
+    staging = os.path.join(parent, f".collecting-{base}-{os.getpid()}")
     os.makedirs(staging)
     try:
         names = evidence_files(trial.path)
         for name in names:
-            os.makedirs(os.path.dirname(os.path.join(staging, name)), exist_ok=True)
-            shutil.copyfile(os.path.join(trial.path, name), os.path.join(staging, name))
+            copy = os.path.join(staging, name)
+            os.makedirs(os.path.dirname(copy), exist_ok=True)
+            shutil.copyfile(os.path.join(trial.path, name), copy)
+            _fsync(copy)
+        for folder in {os.path.dirname(os.path.join(staging, n)) for n in names} | {staging}:
+            _fsync(folder)
         os.rename(staging, target)
+        _fsync(parent)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return len(names)
+
+
+def _fsync(path):
+    """Flush a file or folder to disk, so that a renamed folder is never half there."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -91,6 +91,8 @@ class FoundTrial:
 
     @property
     def status(self):
+        if not self.started:  # its planned folder may hold another preset's trial
+            return {}
         return _read_json(os.path.join(self.path, STATUS_FILE)) or {}
 
     @property
@@ -152,8 +154,10 @@ def find_trials(storage):
         parts = folder.split("/")
         env_id = ((config or {}).get("env_id") or evaluations.get("env_id")
                   or (before.env_id if before else parts[1]))
+        # A trial that failed before writing config.json: its planned preset, or
+        # the one its folder names (a collected copy, a grid over presets).
         preset = ((config or {}).get("preset") or (before.preset if before else None)
-                  or DEFAULTS.preset)
+                  or _preset_named_in(folder) or DEFAULTS.preset)
         trial = FoundTrial(storage, folder, env_id, int(parts[-1][len("seed-"):]), preset,
                            _variant_of(folder, preset), config, started=True)
         if trial.key in started:
@@ -218,8 +222,9 @@ def merge(storages, copies_in=None):
                     merged[trial.key] = other if other.storage == copies_in else trial
                     continue
                 hint = (f" (the copy in {copies_in} differs from its source: remove it to "
-                        "collect the source again)" if copies_in in (other.storage, trial.storage)
-                        else "")
+                        "collect the source again)"
+                        if copies_in in (other.storage, trial.storage)
+                        and _same_first_attempt(other, trial) else "")
                 raise UserError(f"the trial {trial.describe()} is in both {other.storage} and "
                                 f"{trial.storage}; a merged report counts each trial once: "
                                 f"leave one of the folders out{hint}")
@@ -234,6 +239,12 @@ def _one_collected(a, b, copies_in):
     if copies_in == a.storage:
         return is_copy_of(a, b)
     return copies_in == b.storage and is_copy_of(b, a)
+
+
+def _same_first_attempt(a, b):
+    """True when a and b began as one run: a copy and its source, one of them changed since."""
+    first = [(t.status.get("attempts") or [{}])[0].get("started") for t in (a, b)]
+    return first[0] is not None and first[0] == first[1]
 
 
 def check_comparable(trials):
@@ -300,6 +311,12 @@ def _variant_of(folder, preset):
     values = "/".join(folder.split("/")[2:-1])
     token = re.escape(f"preset={preset}")
     return re.sub(rf"^{token}(_|$)|_{token}(?=_|$)", "", values)
+
+
+def _preset_named_in(folder):
+    values = "/".join(folder.split("/")[2:-1])
+    found = re.search(r"(?:^|_)preset=([A-Za-z0-9.+-]+)(?=_|$)", values)
+    return found.group(1) if found else None
 
 
 def _started_folders(storage):

@@ -142,6 +142,9 @@ def trial_data(trial):
     from ddpg.outputs.evaluation import read_final_evaluation
     from ddpg.outputs.monitor import load_results
 
+    if not trial.started:  # planned only: its folder may hold another preset's trial
+        return {"seed": trial.seed, "status": "not started", "steps": [], "means": [],
+                "final": None, "training_returns": [], "wall_seconds": None}
     folder = trial.path
     points = read_evaluations(os.path.join(folder, PERIODIC_FILE))
     status = trial.status
