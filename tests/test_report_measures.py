@@ -181,6 +181,14 @@ def test_a_row_names_its_preset_once():
     assert _variant_of("runs/Hopper-v5/preset=td3x_tau=0.01/seed-0", "td3") == \
         "preset=td3x_tau=0.01"
     assert _variant_of("runs/Hopper-v5/seed-3", "fujimoto2018") == ""
+    # The grid's order does not make a second trial of the same settings.
+    assert _variant_of("runs/Hopper-v5/tau=0.01_critic_lr=0.001_preset=td3/seed-0", "td3") == \
+        _variant_of("runs/Hopper-v5/preset=td3_critic_lr=0.001_tau=0.01/seed-0", "td3") == \
+        "critic_lr=0.001_tau=0.01"
+    assert _variant_of("runs/Hopper-v5/hidden_sizes=64x64_noise=ou/seed-0", "tutorial") == \
+        "hidden_sizes=64x64_noise=ou"
+    assert _variant_of("runs/Hopper-v5/target_noise=0.2_noise=ou/seed-0", "tutorial") == \
+        "noise=ou_target_noise=0.2"
     trial = FoundTrial("/s", "runs/Hopper-v5/tau=0.01/seed-3", "Hopper-v5", 3, "td3", "tau=0.01")
     assert trial.collected_folder == "runs/Hopper-v5/preset=td3_tau=0.01/seed-3"
     assert _variant_of(trial.collected_folder, "td3") == trial.variant

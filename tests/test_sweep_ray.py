@@ -367,5 +367,6 @@ def test_sweep_on_a_two_process_cluster_with_a_failing_trial(tmp_path, ray_tmp):
     assert status(good)["status"] == "finished"
     assert len(monitor_rewards(good)) == 4
     report = (storage / "report.md").read_text()
-    assert "`Pendulum-v1/tau=2.0/seed-0`: --tau must be in (0, 1], got 2.0" in report
+    assert ("`Pendulum-v1/preset=tutorial_tau=2.0/seed-0`: --tau must be in (0, 1], got 2.0"
+            in report)
     assert table_rows(report)["Pendulum-v1 tutorial tau=2.0"][4] == "0/1"

@@ -310,7 +310,30 @@ def _variant_of(folder, preset):
     """
     values = "/".join(folder.split("/")[2:-1])
     token = re.escape(f"preset={preset}")
-    return re.sub(rf"^{token}(_|$)|_{token}(?=_|$)", "", values)
+    values = re.sub(rf"^{token}(_|$)|_{token}(?=_|$)", "", values)
+    return "_".join(sorted(_grid_pairs(values)))
+
+
+def _grid_pairs(values):
+    """'tau=0.01_critic_lr=0.001' -> ['tau=0.01', 'critic_lr=0.001'].
+
+    The folder joins the grid's name=value pairs with '_' in the order the
+    grid was given; sorted, `--grid a --grid b` and `--grid b --grid a` name
+    one trial alike.  Setting names hold '_' too, so the pairs are split only
+    where a known setting's name follows.
+    """
+    from ddpg.config import fields
+
+    starts_pair = re.compile("(?:" + "|".join(re.escape(f.name) for f in fields()) + ")=")
+    pairs, tokens = [], values.split("_") if values else []
+    for index, token in enumerate(tokens):
+        # A new pair begins only once the current one has its value: 'target' of
+        # target_noise=0.2 has none yet, so 'noise=0.2' is not a pair of its own.
+        if pairs and ("=" not in pairs[-1] or not starts_pair.match("_".join(tokens[index:]))):
+            pairs[-1] += "_" + token
+        else:
+            pairs.append(token)
+    return pairs
 
 
 def _preset_named_in(folder):
