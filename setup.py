@@ -20,14 +20,17 @@ INSTALL_REQUIRES = [
 MUJOCO = ["gymnasium[mujoco]>=1.0,<1.5"]
 SWEEP = ["ray[tune]>=2.41,<3"]  # ray.tune.report/RunConfig/Checkpoint: 2.41+
 NOTEBOOK = ["notebook>=7,<8", "ipykernel>=6,<8", "nbclient>=0.10,<0.12", "nbformat>=5.9,<6"]
+DOCS = ["mkdocs>=1.6,<2", "mkdocs-material>=9.5,<10", "mkdocstrings>=1.0,<2",
+        "mkdocstrings-python>=2.0,<3"]  # tested: 1.6.1, 9.8.2, 1.0.8, 2.0.11
 EXTRAS = {
     "mujoco": MUJOCO,
     "sweep": SWEEP,
     "notebook": NOTEBOOK,
+    "docs": DOCS,
     "video": ["moviepy>=1.0.3,<3"],
     "bench": ["stable-baselines3>=2.0,<3", "sbx-rl>=0.20,<1", "threadpoolctl>=3,<4"],
     "test": ["pytest>=7,<10", "threadpoolctl>=3,<4"] + MUJOCO + SWEEP
-            + ["ipykernel>=6,<8", "nbclient>=0.10,<0.12", "nbformat>=5.9,<6"],
+            + ["ipykernel>=6,<8", "nbclient>=0.10,<0.12", "nbformat>=5.9,<6"] + DOCS,
 }
 
 setup(

@@ -1,4 +1,4 @@
-"""One source of settings: TrainConfig, the script's constants, --help, the README, train()."""
+"""One source of settings: TrainConfig, the script's constants, --help, the docs, train()."""
 import dataclasses
 import inspect
 import json
@@ -54,10 +54,10 @@ def test_train_takes_the_config_fields_as_keywords_and_refuses_others():
         train(None, None, None, None, minibatchsize=64, minibatch=3)
 
 
-def test_readme_table_is_the_generated_one():
-    with open(os.path.join(REPO_DIR, "README.md"), encoding="utf-8") as handle:
-        readme = handle.read()
-    assert settings.settings_table() in readme
+def test_docs_table_is_the_generated_one():
+    with open(os.path.join(REPO_DIR, "docs", "settings.md"), encoding="utf-8") as handle:
+        page = handle.read()
+    assert settings.settings_table() in page
 
 
 def test_help_shows_each_fields_help_and_default(capsys):
