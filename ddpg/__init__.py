@@ -3,7 +3,8 @@
 Three layers, one folder each: `ddpg.core` (the algorithm), `ddpg.run`
 (running it: settings checks, folders, session, checkpoints, the driver) and
 `ddpg.outputs` (Monitor files, evaluation, plots, video); `ddpg.cli` holds
-the command-line front ends and `ddpg.config` the one source of settings.
+the command-line front ends, `ddpg.api` the Python one (`fit`,
+`load_policy`), and `ddpg.config` the one source of settings.
 
 Names are imported on first use, so that the command-line entry points can
 check their arguments (and refuse bad ones) before TensorFlow's
@@ -44,6 +45,10 @@ _EXPORTS = {
     "Monitor": "ddpg.outputs.monitor",
     "load_results": "ddpg.outputs.monitor",
     "evaluate": "ddpg.outputs.evaluation",
+    "fit": "ddpg.api",
+    "FitResult": "ddpg.api",
+    "load_policy": "ddpg.api",
+    "Policy": "ddpg.api",
 }
 
 __all__ = sorted(_EXPORTS)
