@@ -3,18 +3,28 @@
 tflearn 0.5.0 (the last release) reaches for two names that newer libraries
 removed.  Restoring exactly those two aliases, before tflearn is imported,
 is enough for the layers this package uses.  Everything else about graph
-mode is set here too, so that every module sees the same TensorFlow.
+mode is set here too, so that every module sees the same TensorFlow.  Its
+start-up notices are kept off the screen here as well (ddpg.startup_noise),
+so that a program's own first line is the first one a user sees.
 """
 import contextlib
 import io
-import os
 import warnings
 
-# TensorFlow's C++ start-up chatter (CUDA probing, oneDNN notes) buries the
-# training log on CPU-only machines; users can still lower the level.
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+from ddpg import startup_noise
 
-import tensorflow as _tf  # noqa: E402
+# TensorFlow's C++ start-up chatter (CUDA probing, oneDNN notes) buries the
+# program's own first line; TF_CPP_MIN_LOG_LEVEL=0 brings all of it back.
+startup_noise.set_default_level()
+_quiet = startup_noise.filtered_stderr() if startup_noise.wanted() else contextlib.nullcontext()
+
+with _quiet:
+    import tensorflow as _tf  # noqa: E402
+    # Every device platform is probed here, under the filter, rather than at
+    # the first Session: without a GPU that probe logs "failed call to
+    # cuInit".  A GPU that is present is found and used as before.
+    _tf.config.list_physical_devices()
+
 from PIL import Image as _Image  # noqa: E402
 from tensorflow.python.util import nest as _nest  # noqa: E402
 

@@ -129,7 +129,7 @@ def test_ray_that_cannot_start_is_one_line_and_exit_1(monkeypatch, capsys, tmp_p
     monkeypatch.setattr(ray, "init", time_out)
     monkeypatch.setattr(ray, "shutdown", lambda: stopped.append(True))
     code = cli.main(["--env", "Pendulum-v1", "--total-steps", "10", "--storage",
-                     str(tmp_path / "s")])
+                     str(tmp_path / "s"), "--ray-temp-dir", str(tmp_path / "ray")])
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 1 and len(err) == 1, err
     assert "starting Ray here failed: Timed out after 60 seconds" in err[0]

@@ -61,8 +61,9 @@ def build_parser(prog):
     run.add_argument("--num-cpus", type=int,
                      help="CPUs Ray may use when it starts here (default: all)")
     run.add_argument("--ray-temp-dir", metavar="DIR",
-                     help="Ray's session folder when it starts here (default "
-                          "/tmp/ddpg-ray-<uid>; keep it short: Ray's sockets live there)")
+                     help="a folder of your own for Ray's session files when it starts here "
+                          "(default /tmp/ddpg-ray-<uid>); made private (mode 700), Ray's "
+                          "files go in DIR/ray; keep it short: Ray's sockets live there")
     action = parser.add_argument_group("existing sweeps")
     action.add_argument("--resume", action="store_true",
                         help="continue the sweep in --storage; finished trials are left alone")
@@ -199,6 +200,8 @@ def main(argv=None):
         spec, storage = resumed_sweep(args) if args.resume else new_sweep(args)
         if args.address:
             runner.check_address(args.address)
+        else:
+            runner.check_temp_dir(args.ray_temp_dir)
         if not args.resume:  # every check passed: now the folder changes
             if args.force:
                 clear_sweep(storage)

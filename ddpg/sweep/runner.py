@@ -2,9 +2,10 @@
 
 With no address, Ray starts on this machine only: its node address is the
 loopback address, the dashboard is off, and its session files live under
-a short folder (Ray's Unix sockets have a path length limit).  With an
-address, the sweep joins a cluster that `ray start` made; whoever started
-that cluster decided who can reach it.
+a short folder (Ray's Unix sockets have a path length limit) that only this
+user can enter (ddpg.sweep.ray_files).  With an address, the sweep joins a
+cluster that `ray start` made; whoever started that cluster decided who can
+reach it.
 
 Tune keeps the experiment's state in <storage>/tune; the trials write their
 results folders under <storage>/runs (see ddpg.sweep.trial).
@@ -16,6 +17,7 @@ import time
 
 from ddpg import atomic
 from ddpg.errors import ServiceStartError, UserError, first_line
+from ddpg.sweep import ray_files
 from ddpg.sweep import trial as trial_module
 from ddpg.sweep.stop import StopRequest
 from ddpg.sweep.stop import make_callback as make_stop_callback
@@ -30,8 +32,13 @@ METRIC_COLUMNS = {"steps": "steps", "eval_mean": "last eval", "best_eval": "best
 
 
 def default_temp_dir():
-    """A short folder for Ray's session files (and sockets), per user."""
-    return os.path.join("/tmp", f"ddpg-ray-{os.getuid()}")
+    """The private folder per user that holds Ray's session files (and sockets)."""
+    return ray_files.default_folder()
+
+
+def check_temp_dir(temp_dir=None):
+    """UserError now for a --ray-temp-dir (or default) that start_ray would refuse."""
+    ray_files.check(temp_dir)
 
 
 def check_address(address, temp_dir=None):
@@ -79,6 +86,7 @@ def start_ray(address=None, num_cpus=None, temp_dir=None):
     """Join the cluster at `address`, or start Ray on this machine; True if started here."""
     import logging
 
+    ray_dir = None if address else ray_files.prepare(temp_dir)  # UserError if not ours
     if not address or is_loopback(address):
         # Ray turns a loopback address into the machine's network address
         # (and binds its servers there) unless it runs in single-machine
@@ -89,19 +97,21 @@ def start_ray(address=None, num_cpus=None, temp_dir=None):
 
     if not address or is_loopback(address):  # Ray may have been imported before
         ray_constants.ENABLE_RAY_CLUSTER = False
+    had_token = ray_files.token_exists()
 
     try:
         if address:
             ray.init(address=address, log_to_driver=False, logging_level=logging.WARNING)
             return False
         ray.init(num_cpus=num_cpus, include_dashboard=False, _node_ip_address=LOOPBACK,
-                 _temp_dir=temp_dir or default_temp_dir(), log_to_driver=False,
-                 logging_level=logging.WARNING)
+                 _temp_dir=ray_dir, log_to_driver=False, logging_level=logging.WARNING)
         return True
     except Exception as exc:  # Ray raises many types here (timeouts, RuntimeError, ...)
         ray.shutdown()  # stops whatever part of Ray this process did start
         what = f"joining the Ray cluster at {address}" if address else "starting Ray here"
         raise ServiceStartError(f"{what} failed: {first_line(exc)}; no trial ran") from None
+    finally:
+        ray_files.make_new_token_private(had_token)
 
 
 def trial_status(tune_trial_config):
