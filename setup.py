@@ -18,7 +18,10 @@ INSTALL_REQUIRES = [
 # Optional features; `test` pulls what the tests of every feature need, so CI
 # exercises them all (the bench peers are left out: PyTorch alone is gigabytes).
 MUJOCO = ["gymnasium[mujoco]>=1.0,<1.5"]
-SWEEP = ["ray[tune]>=2.41,<3"]  # ray.tune.report/RunConfig/Checkpoint: 2.41+
+# The sweep report's aggregate across tasks: rliable 1.2.0 (the last release) imports arch,
+# and fails at import with arch 8 or pandas 3; this range imports and computes (SPEC 11).
+REPORT = ["rliable==1.2.0", "arch>=7.2,<8", "pandas>=2.2,<3"]
+SWEEP = ["ray[tune]>=2.41,<3"] + REPORT  # ray.tune.report/RunConfig/Checkpoint: 2.41+
 NOTEBOOK = ["notebook>=7,<8", "ipykernel>=6,<8", "nbclient>=0.10,<0.12", "nbformat>=5.9,<6"]
 DOCS = ["mkdocs>=1.6,<2", "mkdocs-material>=9.5,<10", "mkdocstrings>=1.0,<2",
         "mkdocstrings-python>=2.0,<3"]  # tested: 1.6.1, 9.8.2, 1.0.8, 2.0.11

@@ -104,8 +104,12 @@ def test_report_json_holds_each_measure_per_group(tmp_path):
     for key in ("table1", "final10", "per_seed_best", "cleanrl_measure", "steps_budget",
                 "seeds_finished"):
         assert key in hopper, key
-    assert set(hopper["table1"]) == {"mean", "std", "step", "seeds"}
-    assert hopper["table1"] == measures.table1(list(SEED_CURVES.values()))
+    assert set(hopper["table1"]) == {"mean", "std", "step", "seeds", "per_seed"}
+    assert hopper["table1"] == measures.table1(list(SEED_CURVES.values()), seeds=[0, 1, 2])
+    # Each seed's return at the Table 1 step (200), beside the mean ± std.
+    assert hopper["table1"]["per_seed"] == [{"seed": 0, "value": 50.0},
+                                            {"seed": 1, "value": 20.0},
+                                            {"seed": 2, "value": 2.0}]
     assert hopper["per_seed_best"]["mean"] == pytest.approx(82.0 / 3)
     # Final-10 and CleanRL's measure: the two finished seeds only.
     assert hopper["final10"]["seeds"] == 2

@@ -82,6 +82,15 @@ def build_parser(prog):
                              "sweep_trial.json; never checkpoints or event files) into --out, "
                              "e.g. benchmarks/<name>; run it again as the sweep goes on: "
                              "copies made before are recognised, not refused")
+    action.add_argument("--random-baseline", action="store_true",
+                        help="instead of a sweep, measure a uniform-random policy's return on "
+                             "each --env/--suite task and write random_baseline.json into "
+                             "--out (the 0 of the report's normalized scores)")
+    action.add_argument("--baseline-episodes", type=int, metavar="N",
+                        help="with --random-baseline: episodes per task (default 100)")
+    action.add_argument("--baseline-seed", type=int, metavar="N",
+                        help="with --random-baseline: the seed of the actions and the "
+                             "episodes' resets (default 0)")
     training = parser.add_argument_group(
         "training settings for every trial (as ddpg-train's flags; --grid varies them)")
     for field in _training_fields():
@@ -189,6 +198,11 @@ def main(argv=None):
         args = build_parser(prog).parse_args(arguments)
         if args.report:
             return write_report_only(args.report, args.out, args.collect)
+        if args.random_baseline:
+            return write_random_baseline(args)
+        if args.baseline_episodes is not None or args.baseline_seed is not None:
+            raise UserError("--baseline-episodes and --baseline-seed only go with "
+                            "--random-baseline")
         if args.out or args.collect:
             raise UserError(f"{'--out' if args.out else '--collect'} only goes with --report")
         if args.resume and args.force:
@@ -293,6 +307,43 @@ def write_report_only(paths, out=None, collect=False):
         storages = [out]  # the report is the one a rebuild from the copies gives
     report = write_report(storages, out)
     print(f"Report: {report}")
+    return 0
+
+
+def write_random_baseline(args):
+    """--random-baseline (--env ... | --suite ...) --out DIR: every check, then the file."""
+    from ddpg.errors import UserError
+    from ddpg.sweep import random_baseline
+    from ddpg.sweep.grid import SUITES
+
+    given = [f"--{n.replace('_', '-')}" for n in ("seeds", "preset", "grid", "resume", "collect")
+             if getattr(args, n) not in (None, [], False)]
+    if given:
+        raise UserError(f"--random-baseline measures a random policy: {', '.join(given)} does "
+                        "not apply (its seed is --baseline-seed)")
+    if args.suite and args.env:
+        raise UserError("give --suite or --env, not both")
+    envs = list(SUITES[args.suite]["envs"]) if args.suite else list(args.env or [])
+    if not args.out:
+        raise UserError("--random-baseline needs --out DIR, the folder of the report it is for")
+    episodes = random_baseline.DEFAULT_EPISODES if args.baseline_episodes is None \
+        else args.baseline_episodes
+    seed = random_baseline.DEFAULT_SEED if args.baseline_seed is None else args.baseline_seed
+    random_baseline.check_inputs(episodes, seed)
+    out = os.path.abspath(args.out)
+    from ddpg.run.folder import check_writable
+
+    check_writable(out)
+    path = os.path.join(out, random_baseline.BASELINE_FILE)
+    if os.path.exists(path) and not args.force:
+        raise UserError(f"{path} already exists; --force replaces it")
+
+    def progress(env_id, found):
+        print(f"{env_id}: {found['mean']:.2f} ± {found['std']:.2f} over {found['episodes']} "
+              f"episodes (mean length {found['mean_length']:.1f} steps)", flush=True)
+
+    baseline = random_baseline.measure(envs, episodes, seed, progress=progress)
+    print(f"Random baseline: {random_baseline.write(out, baseline, force=args.force)}")
     return 0
 
 

@@ -24,54 +24,77 @@ def _spread(values):
     return float(values.mean()), float(values.std())
 
 
-def table1(curves):
+def _with_seeds(found, values, seeds):
+    """`found` plus per_seed: [{seed, value}] when the seeds of the values are known.
+
+    A mean ± std over three seeds hides whether one seed failed; the values
+    beside it show that.
+    """
+    if seeds is not None:
+        found["per_seed"] = [{"seed": int(s), "value": float(v)} for s, v in zip(seeds, values)]
+    return found
+
+
+def _kept_seeds(curves, seeds):
+    """The seeds of the curves that hold data (the measures skip empty ones)."""
+    if seeds is None:
+        return None
+    return [seed for seed, (_, means) in zip(seeds, curves) if len(means)]
+
+
+def table1(curves, seeds=None):
     """TD3 paper Table 1 ("Max Average Return over 10 trials of 1 million time steps").
 
     `curves`: one (steps, means) pair per seed, a seed's periodic evaluation
     returns.  The across-seed mean at every evaluation step that every seed
     reached, then its largest value; the std is across the seeds at that
     step (the paper's author in sfujim/TD3 issue #34).  On a tie the earliest
-    step counts.  Returns {mean, std, step, seeds} or None.
+    step counts.  Returns {mean, std, step, seeds} or None; with `seeds` (the
+    seed of each curve) also per_seed, each seed's return at that step.
     """
     steps, rows = shared_steps(curves)
     if not steps:
         return None
     best = int(np.argmax(rows.mean(axis=0)))
     mean, std = _spread(rows[:, best])
-    return {"mean": mean, "std": std, "step": steps[best], "seeds": len(rows)}
+    return _with_seeds({"mean": mean, "std": std, "step": steps[best], "seeds": len(rows)},
+                       rows[:, best], _kept_seeds(curves, seeds))
 
 
-def final_n(curves, n=FINAL_EVALUATIONS):
+def final_n(curves, n=FINAL_EVALUATIONS, seeds=None):
     """TD3 paper Table 2 ("Average return over the last 10 evaluations over 10 trials").
 
     Each seed's last `n` periodic evaluations are averaged (all of them when
     it has fewer), then mean ± std over seeds.  Give it finished seeds only:
     the last evaluations of a run still going are not its final ones.
-    Returns {mean, std, seeds} or None.
+    Returns {mean, std, seeds} or None (with `seeds`, also per_seed).
     """
     per_seed = [float(np.mean(np.asarray(means, dtype=float)[-n:]))
                 for _, means in curves if len(means)]
     if not per_seed:
         return None
     mean, std = _spread(per_seed)
-    return {"mean": mean, "std": std, "seeds": len(per_seed)}
+    return _with_seeds({"mean": mean, "std": std, "seeds": len(per_seed)}, per_seed,
+                       _kept_seeds(curves, seeds))
 
 
-def per_seed_best(curves):
+def per_seed_best(curves, seeds=None):
     """Each seed's own best periodic evaluation, then mean ± std over seeds.
 
     Not a published measure: it is never below the Table 1 measure (each
     seed may peak at a different step) and usually above it.  Kept so that
-    earlier reports stay comparable.  Returns {mean, std, seeds} or None.
+    earlier reports stay comparable.  Returns {mean, std, seeds} or None
+    (with `seeds`, also per_seed).
     """
     best = [float(np.max(means)) for _, means in curves if len(means)]
     if not best:
         return None
     mean, std = _spread(best)
-    return {"mean": mean, "std": std, "seeds": len(best)}
+    return _with_seeds({"mean": mean, "std": std, "seeds": len(best)}, best,
+                       _kept_seeds(curves, seeds))
 
 
-def cleanrl_measure(training_returns, window=CLEANRL_EPISODES):
+def cleanrl_measure(training_returns, window=CLEANRL_EPISODES, seeds=None):
     """CleanRL's benchmark tables ("average episodic return", 3 seeds).
 
     CleanRL's docs tables are made by openrlbenchmark's `rlops` (the
@@ -81,14 +104,16 @@ def cleanrl_measure(training_returns, window=CLEANRL_EPISODES):
     *training* episodes, exploration noise included -- then mean ± std over
     runs; runs still going are skipped.  Here: the returns of each finished
     seed's Monitor training episodes.  Returns {mean, std, seeds, episodes}
-    (episodes: the window) or None.
+    (episodes: the window) or None (with `seeds`, also per_seed).
     """
     per_seed = [float(np.mean(np.asarray(r, dtype=float)[-window:]))
                 for r in training_returns if len(r)]
     if not per_seed:
         return None
     mean, std = _spread(per_seed)
-    return {"mean": mean, "std": std, "seeds": len(per_seed), "episodes": window}
+    kept = None if seeds is None else [s for s, r in zip(seeds, training_returns) if len(r)]
+    return _with_seeds({"mean": mean, "std": std, "seeds": len(per_seed), "episodes": window},
+                       per_seed, kept)
 
 
 def shared_steps(curves):
@@ -108,3 +133,19 @@ def mean_curve(curves):
     if not steps:
         return [], np.zeros(0), np.zeros(0)
     return steps, rows.mean(axis=0), rows.std(axis=0)
+
+
+def against_published(ours, mean, std=None):
+    """Where our figure lies beside a published one made the same way, as one word.
+
+    'within' when it lies within one of the published std of its mean (the
+    TD3 paper gives a std for its TD3 column only); otherwise 'above' or
+    'below', or 'equal' for a published figure without a std that ours
+    matches exactly (InvertedPendulum's 1,000).  Which way is better is the
+    reader's to say (a return is better above).
+    """
+    if std is not None and abs(ours - mean) <= std:
+        return "within"
+    if ours == mean:
+        return "equal"
+    return "above" if ours > mean else "below"

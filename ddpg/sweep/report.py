@@ -8,9 +8,13 @@ Nothing in it depends on where those folders are or when it was written,
 which is what lets a test rebuild the committed report and find it unchanged.
 
 Four measures per task and settings group, each named as such (see
-ddpg.sweep.measures for their definitions and sources); published numbers
-sit only beside the measure they were made with, and DDPG rows only beside
-DDPG columns (TD3 beside TD3).
+ddpg.sweep.measures for their definitions and sources), every one with the
+per-seed values it was made from; published numbers sit only beside the
+measure they were made with, and DDPG rows only beside DDPG columns (TD3
+beside TD3), each with a one-word mark of where ours lies.  Across tasks,
+per settings group: the IQM and mean of normalized scores with stratified
+bootstrap intervals (ddpg.sweep.aggregate).  A row that holds a trial still
+running says so, with the step it reached: its curve is not a full run's.
 """
 import json
 import math
@@ -22,12 +26,17 @@ import numpy as np
 from ddpg import atomic
 from ddpg.config import task_name
 from ddpg.errors import UserError
-from ddpg.sweep import measures
+from ddpg.sweep import aggregate as across_tasks
+from ddpg.sweep import measures, random_baseline
 from ddpg.sweep.merge import MONITOR_DIR, algorithm_of, budget_of, merge
 
 REPORT = "report.md"
 REPORT_JSON = "report.json"
 CURVES_PREFIX = "curves_"
+AGGREGATE_FIGURE = "aggregate.png"
+REFERENCE_SOURCE = "td3_table1_td3"  # 1 of the normalized scores: the TD3 paper's Table 1 TD3
+MARK_TEXT = {"within": "within 1 std", "above": "above", "below": "below", "equal": "equal"}
+MARK_HEAD = "ours is"  # the column after each published one
 FORMAT = 1
 PUBLISHED = os.path.join(os.path.dirname(os.path.abspath(__file__)), "published.json")
 # Report measure key -> key of the same measure in published.json.
@@ -47,6 +56,17 @@ MEASURE_TEXT = {
                        "over seeds",
     "final_evaluation": "the evaluation after training (evaluation.json) of the finished seeds",
     "std": "population standard deviation (ddof=0) across seeds",
+    "per_seed": "beside each measure: the value of each seed it was made from, [{seed, value}]",
+    "ours": "beside each published number: where our figure of the same measure lies, "
+            "'within' one of its std of its mean, else 'above' or 'below' ('equal' when it "
+            "matches a figure given without a std)",
+    "running": "trials of the row not ended yet, each with the last evaluation step it "
+               "reached: a row with one is not a full run's figure",
+    "aggregate": "per settings group and budget, across tasks: each finished run's final-10 "
+                 "measure normalized per task (0 = a uniform-random policy's mean return on "
+                 "the task, random_baseline.json; 1 = the TD3 paper's Table 1 TD3 figure), "
+                 "then its IQM and mean with 95% stratified bootstrap confidence intervals "
+                 "(rliable), and the IQM of the normalized evaluation returns against steps",
 }
 
 
@@ -74,20 +94,22 @@ def _collect(storages, copies_in=None):
         if status.get("status") == "failed":
             failed.append({"trial": trial.collected_folder.split("/", 1)[1],
                            "error": status.get("error")})
-    rows, curves = [], {}
+    rows, curves, runs = [], {}, {}
     for group, members in groups.items():
-        row, curves[group] = _group_row(members, published)
+        row, curves[group], runs[group] = _group_row(members, published)
         rows.append(row)
     if not any(r["per_seed_best"] or r["final_evaluation"] for r in rows):
         raise UserError(f"{', '.join(os.path.abspath(s) for s in storages)}: no trial has an "
                         "evaluation yet: nothing to report")
     rows.sort(key=_row_order)
+    baselines = random_baseline.read(storages)
     return {
         "format": FORMAT,
         "measures": MEASURE_TEXT,
         "sweeps": sorted((_describe_spec(spec) for spec in specs), key=lambda s: s["name"]),
         "groups": rows,
         "failed_trials": sorted(failed, key=lambda f: f["trial"]),
+        "aggregate": _aggregate(rows, runs, baselines, published),
     }, curves
 
 
@@ -105,9 +127,10 @@ def write_report(storages, out_dir=None, plots=True):
     report, group_curves = _collect(storages)
     out_dir = os.path.abspath(out_dir)
     curves = _plot_curves(report, group_curves, out_dir) if plots else {}
+    figure = AGGREGATE_FIGURE if plots and _plot_aggregate(report, out_dir) else None
     atomic.write_json(os.path.join(out_dir, REPORT_JSON), report)
     out = os.path.join(out_dir, REPORT)
-    atomic.write_text(out, render_markdown(report, load_published(), curves))
+    atomic.write_text(out, render_markdown(report, load_published(), curves, figure))
     return out
 
 
@@ -187,6 +210,8 @@ def _group_row(members, published):
     config = next((t.config for t in members if t.config), {})
     kind, amount = budget_of(config) if config else (None, None)
     algorithm = algorithm_of(first.preset, first.config)
+    seeds_of = {"curves": [d["seed"] for d in usable if d["steps"]],
+                "finished": [d["seed"] for d in finished]}
     row = {
         "task": first.env_id, "preset": first.preset, "variant": first.variant,
         "algorithm": algorithm,
@@ -198,22 +223,101 @@ def _group_row(members, published):
         "seeds_finished": len(finished),
         "seeds_failed": sum(d["status"] == "failed" for d in data),
         "seeds": [t.seed for t in members],
-        "table1": measures.table1(curves),
-        "final10": measures.final_n([(d["steps"], d["means"]) for d in finished]),
-        "per_seed_best": measures.per_seed_best(curves),
-        "cleanrl_measure": measures.cleanrl_measure([d["training_returns"] for d in finished]),
-        "final_evaluation": _spread(finals),
+        "table1": measures.table1(curves, seeds=seeds_of["curves"]),
+        "final10": measures.final_n([(d["steps"], d["means"]) for d in finished],
+                                    seeds=seeds_of["finished"]),
+        "per_seed_best": measures.per_seed_best(curves, seeds=seeds_of["curves"]),
+        "cleanrl_measure": measures.cleanrl_measure([d["training_returns"] for d in finished],
+                                                    seeds=seeds_of["finished"]),
+        "final_evaluation": _spread(finals, [d["seed"] for d in finished
+                                             if d["final"] is not None]),
         "wall_seconds_mean": float(np.mean(walls)) if walls else None,
+        "running": [{"seed": d["seed"], "steps": d["steps"][-1] if d["steps"] else None}
+                    for d in data if d["status"] == "running"],
+        "pending_seeds": [d["seed"] for d in data if d["status"] == "not started"],
     }
     row["published"] = {measure: _published_for(first.env_id, algorithm, key, published)
                         for measure, key in PUBLISHED_MEASURE.items()}
-    return row, curves
+    for measure, found in row["published"].items():
+        for entry in found if row[measure] else []:
+            entry["ours"] = measures.against_published(row[measure]["mean"], entry["mean"],
+                                                       entry["std"])
+    runs = [{"seed": d["seed"], "steps": d["steps"], "means": d["means"]}
+            for d in finished if d["steps"]]
+    return row, curves, runs
 
 
-def _spread(values):
+def _aggregate(rows, runs, baselines, published):
+    """report.json's "aggregate": one entry per settings group and budget, or a note why none.
+
+    Every row of the group whose task has a random-policy baseline, a TD3
+    paper Table 1 TD3 figure and a finished run counts; the others are named
+    with the reason they were left out.
+    """
+    text = {"score": across_tasks.SCORE,
+            "bootstrap": {"method": "percentile", "stratified": "runs resampled within each "
+                          "task (rliable StratifiedBootstrap, task_bootstrap=False)",
+                          "reps": across_tasks.REPS, "seed": across_tasks.BOOTSTRAP_SEED,
+                          "seeded": "numpy.random.seed before each interval (rliable draws "
+                                    "from NumPy's global random state)",
+                          "confidence": across_tasks.CONFIDENCE}}
+    if not baselines:
+        return dict(text, groups=[], note=(
+            f"no aggregate across tasks: none of the report's folders holds "
+            f"{random_baseline.BASELINE_FILE}, the random-policy returns that are 0 of the "
+            "normalized scores (ddpg-sweep --random-baseline --env ... --out FOLDER)"))
+    missing = across_tasks.rliable_missing()
+    if missing:
+        return dict(text, groups=[], note=missing)
+    reference = {r["task"]: r["mean"] for r in published["results"]
+                 if r["source"] == REFERENCE_SOURCE}
+    sets = {}
+    for row in rows:
+        key = (row["preset"], row["variant"], row["steps_budget"], row["episodes_budget"])
+        sets.setdefault(key, []).append(row)
+    presets = [k[:2] for k in sets]
+    groups, used = [], {}
+    for (preset, variant, steps, episodes), members in sets.items():
+        tasks, left_out = [], []
+        for row in members:
+            group = (row["task"], row["preset"], row["variant"])
+            scores = {p["seed"]: p["value"] for p in (row["final10"] or {}).get("per_seed", [])}
+            reason = None
+            if row["task"] not in baselines:
+                reason = f"no random baseline for {row['task']}"
+            elif task_name(row["task"]) not in reference:
+                reason = "no TD3 paper Table 1 TD3 figure for this task"
+            elif not scores:
+                reason = "no finished run"
+            if reason:
+                left_out.append({"task": row["task"], "reason": reason})
+                continue
+            tasks.append({"task": row["task"], "zero": baselines[row["task"]]["mean"],
+                          "one": reference[task_name(row["task"])],
+                          "runs": [dict(r, score=scores[r["seed"]]) for r in runs[group]
+                                   if r["seed"] in scores]})
+        entry = {"preset": preset, "variant": variant, "algorithm": members[0]["algorithm"],
+                 "steps_budget": steps, "episodes_budget": episodes,
+                 "label": _settings({"preset": preset, "variant": variant})
+                 + (f", {_budget(members[0])}" if presets.count((preset, variant)) > 1 else ""),
+                 "tasks_left_out": left_out}
+        if tasks:
+            found, _ = across_tasks.aggregate(tasks)
+            entry.update(found)
+            entry["runs_left_out"] = sum(len(t["runs"]) for t in tasks) - \
+                found["runs_per_task"] * len(tasks)
+            for name in found["tasks"]:
+                used[name] = baselines[name]
+        groups.append(entry)
+    return dict(text, groups=groups, random_baseline=used, reference=REFERENCE_SOURCE,
+                note=None)
+
+
+def _spread(values, seeds):
     if not values:
         return None
-    return {"mean": float(np.mean(values)), "std": float(np.std(values)), "seeds": len(values)}
+    return {"mean": float(np.mean(values)), "std": float(np.std(values)), "seeds": len(values),
+            "per_seed": [{"seed": s, "value": float(v)} for s, v in zip(seeds, values)]}
 
 
 def _published_for(env_id, algorithm, measure, published):
@@ -248,21 +352,25 @@ def _describe_spec(spec):
 
 # -- Markdown ------------------------------------------------------------------------------
 
-def render_markdown(report, published, curves=None):
-    """report.md from report.json's content (and the curve files, {task: file name})."""
+def render_markdown(report, published, curves=None, aggregate_figure=None):
+    """report.md from report.json's content (and the figures' files: {task: name}, and one)."""
     groups = report["groups"]
     lines = ["# Benchmark report", "", _describe_sweeps(report), "", (
         "Four measures, each named as such; a published number appears only beside our number "
         "made the same way, and DDPG settings only beside DDPG results (TD3 beside TD3). "
         "± is the population standard deviation (ddof=0) across seeds. Each published cell "
-        "gives the environment version it was measured on.")]
+        "gives the environment version it was measured on; the column after it, where ours "
+        "lies: within one of its std of its mean, above or below it (a published figure "
+        "without a std gets above or below). \"per seed\" lists each seed's own value "
+        "(seed: value). A row marked running holds a trial that has not ended: its figures "
+        "stop at the step named.")]
     sections = [
-        ("table1", "Table 1 measure", MEASURE_TEXT["table1"] + ".",
-         ["Table 1 measure", "at step", "seeds"]),
+        ("table1", "Table 1 measure", MEASURE_TEXT["table1"] + "; per seed: each seed's "
+         "return at that step.", ["Table 1 measure", "at step", "seeds", "per seed"]),
         ("final10", "Final-10 measure", MEASURE_TEXT["final10"] + ".",
-         ["final-10 measure", "seeds"]),
+         ["final-10 measure", "seeds", "per seed"]),
         ("cleanrl_measure", "CleanRL's measure", MEASURE_TEXT["cleanrl_measure"] + ".",
-         ["CleanRL's measure", "seeds"]),
+         ["CleanRL's measure", "seeds", "per seed"]),
     ]
     for measure, title, text, heads in sections:
         lines += ["", f"## {title}", "", text]
@@ -272,21 +380,24 @@ def render_markdown(report, published, curves=None):
                 continue
             columns = _columns(published, measure, family)
             lines += ["", f"### {family}" + (" presets" if family == "DDPG" else ""), ""]
-            lines += _table(["task", "settings"] + heads + [c[1] for c in columns],
-                            [[g["task"], _settings(g)] + _ours(g, measure)
-                             + [_published_cell(g, measure, key) for key, _ in columns]
+            lines += _table(["task", "settings"] + heads
+                            + [head for _, column in columns for head in (column, MARK_HEAD)],
+                            [[g["task"], _row_label(g)] + _ours(g, measure)
+                             + [cell for key, _ in columns
+                                for cell in _published_cells(g, measure, key)]
                              for g in rows])
+    lines += _aggregate_lines(report["aggregate"], aggregate_figure)
     lines += ["", "## Per-seed best, final evaluation and run time", "",
               MEASURE_TEXT["per_seed_best"] + ". No published column uses this measure. The "
               "final evaluation is " + MEASURE_TEXT["final_evaluation"] + ". Wall time is the mean "
               "over finished seeds of the run's own clock at its last evaluation, which a "
               "resume carries on from the checkpoint.", ""]
     lines += _table(["task", "settings", "per-seed best", "final evaluation", "seeds finished",
-                     "budget", "wall time per seed"],
-                    [[g["task"], _settings(g), _pm_of(g["per_seed_best"]),
+                     "budget", "wall time per seed", "per seed: best / final evaluation"],
+                    [[g["task"], _row_label(g), _pm_of(g["per_seed_best"]),
                       _pm_of(g["final_evaluation"]),
                       f"{g['seeds_finished']}/{g['seeds_planned']}", _budget(g),
-                      _duration(g["wall_seconds_mean"])] for g in groups])
+                      _duration(g["wall_seconds_mean"]), _best_and_final(g)] for g in groups])
     lines += ["", "## Published numbers", ""]
     used = {p["source"] for g in groups for found in g["published"].values() for p in found}
     for key, source in published["sources"].items():
@@ -360,20 +471,126 @@ def _ours(group, measure):
     value = group[measure]
     if measure == "table1":
         if value is None:
-            return ["–", "–", "0"]
-        return [_pm(value["mean"], value["std"]), f"{value['step']:,}", str(value["seeds"])]
-    return [_pm_of(value), str(value["seeds"]) if value else "0"]
+            return ["–", "–", "0", "–"]
+        return [_pm(value["mean"], value["std"]), f"{value['step']:,}", str(value["seeds"]),
+                _per_seed(value)]
+    return [_pm_of(value), str(value["seeds"]) if value else "0", _per_seed(value)]
 
 
-def _published_cell(group, measure, source):
+def _per_seed(value):
+    """'0: 3405.12; 1: 3301.00': each seed's value, or – without them."""
+    if not value or not value.get("per_seed"):
+        return "–"
+    return "; ".join(f"{p['seed']}: {_number(p['value'])}" for p in value["per_seed"])
+
+
+def _best_and_final(group):
+    final = {p["seed"]: p["value"] for p in (group["final_evaluation"] or {}).get("per_seed", [])}
+    best = (group["per_seed_best"] or {}).get("per_seed", [])
+    if not best and not final:
+        return "–"
+    seeds = list(dict.fromkeys([p["seed"] for p in best] + list(final)))
+    best = {p["seed"]: p["value"] for p in best}
+    return "; ".join(f"{seed}: {_number(best[seed]) if seed in best else '–'} / "
+                     f"{_number(final[seed]) if seed in final else '–'}" for seed in seeds)
+
+
+def _published_cells(group, measure, source):
+    """The published figure, and where ours lies beside it (within 1 std, above, below)."""
     for entry in group["published"][measure]:
         if entry["source"] == source:
-            return f"{_pm(entry['mean'], entry['std'])} ({entry['env_version']})"
-    return "–"
+            return [f"{_pm(entry['mean'], entry['std'])} ({entry['env_version']})",
+                    MARK_TEXT.get(entry.get("ours"), "–")]
+    return ["–", "–"]
 
 
 def _settings(group):
     return group["preset"] + (f" {group['variant']}" if group["variant"] else "")
+
+
+def _row_label(group):
+    """The settings, and what of the row has not ended: a partial figure must say so."""
+    marks = []
+    for trial in group.get("running", []):
+        reached = ("no evaluation yet" if trial["steps"] is None
+                   else f"at {trial['steps']:,} steps" + (f" of {group['steps_budget']:,}"
+                                                         if group["steps_budget"] else ""))
+        marks.append(f"running: seed {trial['seed']} {reached}")
+    pending = group.get("pending_seeds", [])
+    if pending:
+        marks.append(f"not started or not collected: seed{'s' if len(pending) > 1 else ''} "
+                     + ", ".join(map(str, pending)))
+    return _settings(group) + "".join(f" **({mark})**" for mark in marks)
+
+
+def _aggregate_lines(found, figure=None):
+    """The section of report.md across tasks, from report.json's "aggregate"."""
+    lines = ["", "## Aggregate across tasks", ""]
+    if found.get("note"):
+        return lines + [found["note"] + "."]
+    boot = found["bootstrap"]
+    lines.append(
+        f"Each finished run's final-10 measure (the mean of its last "
+        f"{measures.FINAL_EVALUATIONS} evaluations: a per-run score, unlike the Table 1 "
+        "measure, and not biased upward as each run's own best evaluation is), normalized per "
+        "task: 0 is a uniform-random policy's mean return on the task, measured by the package "
+        f"({random_baseline.BASELINE_FILE}), 1 the TD3 paper's Table 1 TD3 figure (a max of "
+        "an across-seed mean, so a run matching the paper's TD3 at the end of training scores "
+        "a little below 1). The IQM (interquartile mean: the mean of the middle half of all "
+        "runs × tasks scores, rliable.metrics.aggregate_iqm) and the mean "
+        "(rliable.metrics.aggregate_mean), each with a "
+        f"{boot['confidence']:.0%} stratified bootstrap confidence interval "
+        f"(rliable.library.get_interval_estimates: {boot['method']}, {boot['reps']:,} "
+        f"resamples of the runs within each task, numpy.random.seed({boot['seed']}) before "
+        "each). Every task gives the same number of runs, the fewest any task has finished "
+        "(lowest seeds first). With one run per task every resample holds the same runs: the "
+        "interval has zero width and says nothing about the spread over seeds.")
+    rows = []
+    for group in found["groups"]:
+        if "iqm" not in group:
+            rows.append([group["label"], _budget(group), "0", "–", "–", "–"])
+            continue
+        seeds = sorted({s for v in group["seeds"].values() for s in v})
+        rows.append([group["label"], _budget(group), str(len(group["tasks"])),
+                     f"{group['runs_per_task']} (seed{'s' if len(seeds) > 1 else ''} "
+                     f"{', '.join(map(str, seeds))})",
+                     _interval(group["iqm"]), _interval(group["mean"])])
+    lines += [""] + _table(["settings", "budget", "tasks", "runs per task",
+                            f"IQM [{boot['confidence']:.0%} CI]",
+                            f"mean [{boot['confidence']:.0%} CI]"], rows)
+    for group in found["groups"]:
+        for left in group["tasks_left_out"]:
+            lines.append(f"\n{group['label']}: {left['task']} left out ({left['reason']}).")
+        if group.get("runs_left_out"):
+            lines.append(f"\n{group['label']}: {group['runs_left_out']} finished run(s) wait "
+                         f"for the other tasks to reach {group['runs_per_task'] + 1} runs.")
+    tasks = list(dict.fromkeys(t for g in found["groups"] for t in g.get("tasks", [])))
+    if tasks:
+        groups = [g for g in found["groups"] if "iqm" in g]
+        reference = {r["task"]: r["mean"] for r in load_published()["results"]
+                     if r["source"] == found["reference"]}
+        lines += ["", "Normalized scores per task (seed: score); the random policy's return is "
+                  "the mean ± std of its episodes.", ""]
+        lines += _table(
+            ["task", "random policy (0)", "TD3 paper's TD3 (1)"] + [g["label"] for g in groups],
+            [[task, _random_cell(found["random_baseline"][task]),
+              _number(reference[task_name(task)])]
+             + ["; ".join(f"{seed}: {value:.3f}" for seed, value in
+                          zip(g["seeds"][task], g["normalized"][task]))
+                if task in g.get("normalized", {}) else "–" for g in groups]
+             for task in tasks])
+    if figure:
+        lines += ["", f"![aggregate across tasks]({figure})"]
+    return lines
+
+
+def _interval(estimate):
+    return f"{estimate['estimate']:.3f} [{estimate['low']:.3f}, {estimate['high']:.3f}]"
+
+
+def _random_cell(baseline):
+    return (f"{_pm(baseline['mean'], baseline['std'])} ({baseline['episodes']} episodes, "
+            f"seed {baseline['seed']})")
 
 
 def _budget(group):
@@ -390,6 +607,8 @@ def _table(header, rows):
 
 
 def _without_curves(text):
+    """report.md without what only a report with plots holds (the figures)."""
+    text = text.replace(f"\n\n![aggregate across tasks]({AGGREGATE_FIGURE})", "")
     return text.split("\n## Learning curves\n")[0]
 
 
@@ -448,3 +667,18 @@ def _plot_curves(report, group_curves, out_dir):
         plot_group_curves(lines, os.path.join(out_dir, name), title=f"{task}: evaluation return")
         files[task] = name
     return files
+
+
+def _plot_aggregate(report, out_dir):
+    """aggregate.png: performance profiles and IQM against steps of every aggregate; drawn?"""
+    groups = [g for g in report["aggregate"]["groups"] if "iqm" in g]
+    if not groups:
+        return False
+    from ddpg.outputs.aggregate_plot import plot_aggregate
+
+    scores = {g["label"]: np.array([g["normalized"][t] for t in g["tasks"]]).T for g in groups}
+    plot_aggregate(across_tasks.performance_profiles(scores),
+                   {g["label"]: g["curve"] for g in groups},
+                   os.path.join(out_dir, AGGREGATE_FIGURE),
+                   runs_per_task={g["label"]: g["runs_per_task"] for g in groups})
+    return True
