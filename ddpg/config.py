@@ -16,10 +16,14 @@ NOISE_TYPES = ("ou", "gaussian", "decay", "none")
 HIDDEN_INITS = ("tflearn", "fan_in")
 
 
-def setting(default, help, constant=None, flag=None):
-    """A dataclass field carrying its help line, its script constant and its flag."""
+def setting(default, help, constant=None, flag=None, aliases=()):
+    """A dataclass field carrying its help line, its script constant and its flag(s).
+
+    `aliases` are further flags for the same setting, names other libraries
+    taught users to type (CleanRL's and Stable-Baselines3's --seed).
+    """
     return dataclasses.field(default=default, metadata={
-        "help": help, "constant": constant, "flag": flag})
+        "help": help, "constant": constant, "flag": flag, "aliases": tuple(aliases)})
 
 
 @dataclasses.dataclass
@@ -78,7 +82,8 @@ class TrainConfig:
              "half action range (0: none, DDPG)")
     target_noise_clip: float = setting(
         0.5, "TD3: the target noise is clipped to +-this, in units of the half action range")
-    random_seed: int = setting(1234, "seed for TF, NumPy and the environment", "RANDOM_SEED")
+    random_seed: int = setting(1234, "seed for TF, NumPy and the environment", "RANDOM_SEED",
+                               aliases=("--seed",))
     # -- outputs
     render_env: bool = setting(
         False, "show the environment: a window with a display, else Monitor videos "
@@ -99,6 +104,9 @@ class TrainConfig:
     checkpoint_every: int = setting(
         10, "checkpoint every N episodes (0: only at the end and on a signal)",
         "CHECKPOINT_EVERY")
+    keep_checkpoints: int = setting(
+        3, "keep only the newest N checkpoints, deleting older ones as new ones are written "
+           "(0: keep every one)")
     gif: bool = setting(True, "write a GIF of the trained policy")
     plot: bool = setting(True, "write the learning-curve PNG")
     # -- the machine and the results folder
@@ -232,6 +240,35 @@ def flag_of(field):
     return field.metadata.get("flag") or "--" + field.name.replace("_", "-")
 
 
+def flags_of(field):
+    """Every flag of a setting: its own first, then its aliases."""
+    return (flag_of(field),) + tuple(field.metadata.get("aliases") or ())
+
+
+# TD3's three switches and what each is called; DDPG is the case with all three off.
+TD3_SWITCHES = (("twin_critics", "twin critics", lambda v: bool(v)),
+                ("policy_delay", "a delayed actor", lambda v: int(v) > 1),
+                ("target_noise", "target smoothing", lambda v: float(v) > 0))
+
+
+def algorithm_name(values):
+    """'TD3', 'DDPG', or 'DDPG with ...' naming the TD3 switches that are on.
+
+    `values` is a run's settings (a TrainConfig or its dict).  Named by what
+    ran, not by the preset: a td3 preset with a switch turned off is not the
+    paper's TD3, and a run with only some switches on is DDPG plus those.
+    """
+    if isinstance(values, TrainConfig):
+        values = values.to_dict()
+    on = [label for name, label, test in TD3_SWITCHES
+          if test(values.get(name, getattr(DEFAULTS, name)))]
+    if len(on) == len(TD3_SWITCHES):
+        return "TD3"
+    if not on:
+        return "DDPG"
+    return "DDPG with " + " and ".join(on)
+
+
 def constants():
     """{script constant name: field name} for the settings the script exposes."""
     return {f.metadata["constant"]: f.name for f in fields() if f.metadata.get("constant")}
@@ -243,7 +280,8 @@ def settings_table():
              "| --- | --- | --- | --- | --- |"]
     for f in fields():
         constant = f"`{f.metadata['constant']}`" if f.metadata.get("constant") else ""
-        lines.append(f"| `{f.name}` | `{flag_of(f)}` | {constant} | `{f.default}` | "
+        flags = ", ".join(f"`{flag}`" for flag in flags_of(f))
+        lines.append(f"| `{f.name}` | {flags} | {constant} | `{f.default}` | "
                      f"{f.metadata['help']} |")
     return "\n".join(lines) + "\n"
 
@@ -267,6 +305,7 @@ def validate(config):
         raise UserError(f"--noise must be one of {', '.join(NOISE_TYPES)}, got {config.noise!r}")
     _non_negative_int(config.eval_episodes, "--eval-episodes", "")
     _non_negative_int(config.checkpoint_every, "--checkpoint-every", " (only at the end)")
+    _non_negative_int(config.keep_checkpoints, "--keep-checkpoints", " (keep every one)")
     _non_negative_int(config.threads, "--threads", " (all CPUs)")
     if config.force and config.resume:
         raise UserError("--force and --resume contradict each other: choose one")

@@ -31,7 +31,25 @@ class ServiceStartError(UserError):
     exit_code = 1
 
 
+# Lines TensorFlow wraps an op error's cause in: the op, where it was built, the
+# Saver's guess at a renamed variable.  None of them says what went wrong.
+_TF_WRAPPING = ("Graph execution error", "Detected at node", "Node:", 'File "', "[[",
+                "Original stack trace", "Restoring from checkpoint failed", "Original error")
+
+
 def first_line(exc):
-    """The first line of an exception's message (its type name if empty)."""
-    text = str(exc).strip().splitlines()
-    return text[0] if text else type(exc).__name__
+    """The first line of an exception's message that says what went wrong.
+
+    Usually simply the first line (the type name if the message is empty).
+    TensorFlow's op errors begin with "Graph execution error:" and the
+    op's construction stack; their cause (e.g. DataLoss's "Checksum does
+    not match") is the first line after that wrapping.
+    """
+    message = getattr(exc, "message", None)  # an OpError's text without the Python stack
+    text = message if isinstance(message, str) and message.strip() else str(exc)
+    for line in text.splitlines():
+        line = line.strip()
+        if line and not line.startswith(_TF_WRAPPING) \
+                and not line.endswith("(most recent call last):"):
+            return line
+    return type(exc).__name__

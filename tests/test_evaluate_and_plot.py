@@ -105,7 +105,9 @@ def test_video_dir_without_moviepy_says_how_to_get_it(run_dir, tmp_path):
         assert list((tmp_path / "videos").glob("*.mp4"))
     else:
         lines = stderr_lines(done)
-        assert done.returncode == 2 and "pip install 'ddpg[video]'" in lines[0]
+        from ddpg.extras import install_hint
+
+        assert done.returncode == 2 and install_hint("video") in lines[0]
 
 
 def test_plot_writes_a_png_of_the_monitor_numbers(run_dir, tmp_path):

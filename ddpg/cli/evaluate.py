@@ -1,11 +1,58 @@
-"""`scripts/evaluate.py` / `ddpg-evaluate`: score, film and animate a trained policy."""
+"""`scripts/evaluate.py` / `ddpg-evaluate`: score, film and animate a trained policy.
+
+Each checkpoint's evaluation goes to a file of its own beside the run's
+evaluation.json: evaluation_<checkpoint>.json (evaluation_ckpt-000200.json,
+evaluation_best.json).  The training's evaluation.json, which the learning
+curve draws at the last episode, is never replaced by default, and no file
+is replaced without --force, as with ddpg-export's --out.
+"""
 import os
 import sys
 
 from ddpg.cli import OneLineArgumentParser, guarded, prog_name
+from ddpg.extras import install_hint
 
-# --best writes beside the training run's own evaluation.json, not over it.
+# The file `ddpg-evaluate --best` writes (evaluation_<checkpoint name> for checkpoints/best).
 BEST_FILE = "evaluation_best.json"
+
+
+def default_out(run_dir, checkpoint):
+    """<run_dir>/evaluation_<checkpoint folder name>.json."""
+    return os.path.join(run_dir, f"evaluation_{os.path.basename(os.path.normpath(checkpoint))}"
+                                 ".json")
+
+
+def run_folder_of(checkpoint):
+    """The run a checkpoint belongs to (the folder holding checkpoints/), else the folder
+    holding the checkpoint itself."""
+    from ddpg.run.checkpoint import CHECKPOINTS
+
+    parent = os.path.dirname(os.path.normpath(checkpoint))
+    return os.path.dirname(parent) if os.path.basename(parent) == CHECKPOINTS else parent
+
+
+def check_destination(path, force, label, instead, run_dir):
+    """UserError unless file `path` may be written: it must not exist unless --force.
+
+    `label` names the file in the message (--out, --gif, or the default
+    evaluation file), `instead` the other way out than --force.
+    """
+    from ddpg.errors import UserError
+    from ddpg.outputs.evaluation import FINAL_FILE
+
+    if os.path.isdir(path):
+        raise UserError(f"{label} {path} is a folder; give a file name")
+    if os.path.lexists(path) and not force:
+        why = ""
+        if os.path.abspath(path) == os.path.abspath(os.path.join(run_dir, FINAL_FILE)):
+            why = " (it is the final evaluation of training, which the learning curve draws)"
+        raise UserError(f"{label} {path} already exists{why}; give --force to replace it, "
+                        f"or {instead}")
+    probe = os.path.dirname(os.path.abspath(path))
+    while not os.path.exists(probe):
+        probe = os.path.dirname(probe)
+    if not os.path.isdir(probe) or not os.access(probe, os.W_OK):
+        raise UserError(f"{label} {path}: {probe} is not a writable folder")
 
 
 def build_parser(prog):
@@ -20,13 +67,22 @@ def build_parser(prog):
                              "trained with --eval-every)")
     parser.add_argument("--episodes", type=int, default=DEFAULTS.eval_episodes,
                         help=f"evaluation episodes (default {DEFAULTS.eval_episodes})")
-    parser.add_argument("--seed", type=int, default=None,
-                        help="seed the evaluation seeds derive from (default: the run's)")
-    parser.add_argument("--out", help="evaluation JSON (default <results-dir>/evaluation.json, "
-                                      "with --best <results-dir>/evaluation_best.json)")
-    parser.add_argument("--gif", help="write an animated GIF of one episode here")
+    parser.add_argument("--seed", "--random-seed", dest="seed", type=int, default=None,
+                        help="seed the evaluation seeds derive from (default: the run's "
+                             "--random-seed)")
+    parser.add_argument("--out", help="evaluation JSON to write (default <results-dir>/"
+                                      "evaluation_<checkpoint>.json, e.g. "
+                                      "evaluation_ckpt-000200.json or evaluation_best.json, "
+                                      "beside the training's own evaluation.json); it must "
+                                      "not exist, unless --force")
+    parser.add_argument("--gif", help="write an animated GIF of one episode here; it must not "
+                                      "exist, unless --force")
+    parser.add_argument("--force", action="store_true",
+                        help="replace an existing --out (even the training's evaluation.json) "
+                             "or --gif file")
     parser.add_argument("--video-dir",
-                        help="record MP4s of the episodes here (needs: pip install 'ddpg[video]')")
+                        help=f"record MP4s of the episodes here; needs the video extra: "
+                             f"{install_hint('video')}")
     return parser
 
 
@@ -44,16 +100,23 @@ def main(argv=None):
             from ddpg.outputs.video import mp4_available
 
             if not mp4_available():
-                raise UserError("--video-dir needs moviepy, the optional video extra: "
-                                "pip install 'ddpg[video]'")
+                from ddpg.extras import needs_extra
+
+                raise UserError(needs_extra("--video-dir", "moviepy", "video"))
         from ddpg.envs import make_env
-        from ddpg.outputs.evaluation import FINAL_FILE
         from ddpg.run.checkpoint import find_checkpoint, read_state, saved_settings
 
         checkpoint = find_checkpoint(args.results_dir, args.checkpoint, best=args.best)
         config = saved_settings(read_state(checkpoint).get("config"))
-        run_dir = args.results_dir or os.path.dirname(os.path.dirname(checkpoint))
-        out = args.out or os.path.join(run_dir, BEST_FILE if args.best else FINAL_FILE)
+        run_dir = args.results_dir or run_folder_of(checkpoint)
+        out = args.out or default_out(run_dir, checkpoint)
+        # Refused before the policy is loaded and run, which can take minutes.
+        if args.out:
+            check_destination(out, args.force, "--out", "another --out", run_dir)
+        else:
+            check_destination(out, args.force, "the evaluation file", "--out FILE", run_dir)
+        if args.gif:
+            check_destination(args.gif, args.force, "--gif", "another --gif", run_dir)
         env_id = config["env_id"]
         seed = config["random_seed"] if args.seed is None else args.seed
         max_len = config["max_episode_len"]

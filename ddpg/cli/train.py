@@ -43,7 +43,7 @@ def build_parser(defaults, prog):
             if field.name in RESULTS_SUBFOLDERS else default
         if isinstance(default, tuple):
             shown = ",".join(map(str, default))
-        parser.add_argument(flag, dest=field.name, type=kind, default=None,
+        parser.add_argument(*settings.flags_of(field), dest=field.name, type=kind, default=None,
                             choices=CHOICES.get(field.name), help=f"{text} (default: {shown})")
     return parser
 
@@ -63,7 +63,8 @@ def _relative_to_results(defaults, name):
 
 def config_from_args(args, defaults):
     """TrainConfig from the defaults, the preset (or, on --resume, the checkpoint), then flags."""
-    from ddpg.run.checkpoint import checkpoint_dir, latest_checkpoint, read_state
+    from ddpg.errors import UserError
+    from ddpg.run.checkpoint import checkpoint_dir, latest_checkpoint, read_state, resume_hint
 
     given = {k: v for k, v in vars(args).items() if v is not None}
     base = dict(defaults)
@@ -72,7 +73,10 @@ def config_from_args(args, defaults):
     if given.get("resume"):
         checkpoint = latest_checkpoint(checkpoint_dir(results_dir))
         if checkpoint is not None:
-            saved = read_state(checkpoint).get("config", {})
+            try:
+                saved = read_state(checkpoint).get("config", {})
+            except UserError as exc:
+                raise UserError(f"{exc}{resume_hint(checkpoint)}") from None
             base.update({k: v for k, v in saved.items()
                          if k in base and k not in settings.RUN_ACTIONS})
     if saved is None or "preset" in given:

@@ -69,8 +69,20 @@ def evaluate(env, actor, episodes=10, random_seed=1234, max_episode_len=1000, en
 
 
 def format_evaluation(result):
+    """The final evaluation's line, in the form of the tutorial's per-episode line."""
     return (f"| Evaluation: mean return {result['mean_return']:.1f} "
             f"\u00b1 {result['std_return']:.1f} over {result['episodes']} episodes")
+
+
+def format_evaluation_point(point):
+    """A periodic evaluation's line: the final one's, plus when it was taken.
+
+    `| Evaluation: mean return -150.3 ± 20.1 over 10 episodes | Episode 24 | Steps: 5,000`,
+    so one grep for "| Evaluation:" finds every evaluation of a log.
+    """
+    return (format_evaluation({"mean_return": point["mean"], "std_return": point["std"],
+                               "episodes": len(point.get("returns") or ())})
+            + f" | Episode {point['episode']:d} | Steps: {point['steps']:,}")
 
 
 def write_evaluation(path, result, **extra):

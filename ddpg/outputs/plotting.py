@@ -12,6 +12,7 @@ import os
 import numpy as np
 
 from ddpg import atomic
+from ddpg.config import algorithm_name
 from ddpg.outputs.evaluation import (
     FINAL_FILE,
     PERIODIC_FILE,
@@ -24,6 +25,15 @@ from ddpg.run.checkpoint import read_best
 
 EVAL_TAG = "Evaluation/mean_return"
 STEP_GRID_POINTS = 200  # where several runs' training curves are compared on the step axis
+
+
+def curve_title(config):
+    """A run's learning-curve title: the algorithm that actually ran, on its task.
+
+    'TD3 on Hopper-v5', 'DDPG on Pendulum-v1', or 'DDPG with twin critics on
+    ...' when only some of TD3's switches are on (ddpg.config.algorithm_name).
+    """
+    return f"{algorithm_name(config)} on {config.env_id}"
 
 
 def run_folder(directory):

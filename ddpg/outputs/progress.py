@@ -3,16 +3,21 @@
 On a terminal a tqdm bar sits below the tutorial's per-episode lines; when
 output goes to a file or a pipe (a cluster job, CI), a plain line every
 `every` episodes says the same, since a bar's carriage returns would fill
-a log with noise.
+a log with noise.  Every line of the run's log (episodes, periodic
+evaluations) goes through `write`, which on a terminal clears the bar,
+prints the line and draws the bar again below it.
 """
 import sys
 import time
+
+from ddpg.outputs.evaluation import format_evaluation_point
 
 
 class Progress:
     def __init__(self, total_steps, max_episodes, done_steps, done_episodes, log=print,
                  stream=None, every=10):
         stream = stream or sys.stdout
+        self.stream = stream
         self.by_steps = bool(total_steps)
         self.total = total_steps if self.by_steps else max_episodes
         self.unit = "steps" if self.by_steps else "episodes"
@@ -36,12 +41,14 @@ class Progress:
     def write(self, line):
         """A log line that does not break the bar."""
         if self.bar is not None:
-            self.bar.write(line)
+            self.bar.write(line, file=self.stream)
         else:
             self._log(line)
 
-    def evaluated(self, mean):
-        self.last_eval = mean
+    def evaluated(self, point):
+        """Print a periodic evaluation (an evaluations.json entry) as it happens."""
+        self.last_eval = point["mean"]
+        self.write(format_evaluation_point(point))
 
     def update(self, steps, episodes):
         rate = (steps - self.first_steps) / max(time.perf_counter() - self.started, 1e-9)
@@ -77,6 +84,20 @@ class Progress:
         elif self._unprinted is not None:
             self._log(self.line(*self._unprinted))
         self._unprinted = None
+
+
+def speed_line(session_steps, seconds, total_steps):
+    """'40000 steps in 71.2 s (562 steps/s)', over the steps this process ran.
+
+    A resumed run's total includes steps of earlier sessions, which took
+    none of this session's seconds: dividing the total by them would
+    overstate the speed, so both counts are shown.
+    """
+    rate = session_steps / max(seconds, 1e-9)
+    if session_steps == total_steps:
+        return f"{total_steps} steps in {seconds:.1f} s ({rate:.0f} steps/s)"
+    return (f"{session_steps} steps this session in {seconds:.1f} s ({rate:.0f} steps/s); "
+            f"{total_steps} in all")
 
 
 def format_seconds(seconds):

@@ -16,8 +16,10 @@ any moment leaves the previous checkpoint as the one that loads.
 """
 import json
 import os
+import re
 import shutil
 import time
+import zipfile
 
 import numpy as np
 
@@ -73,14 +75,23 @@ class Checkpointer:
         return final
 
     def restore(self, path, replay_buffer=None):
-        """Load weights (and the buffer); returns the saved state dict."""
+        """Load weights (and the buffer) to continue a run; returns the saved state dict.
+
+        Every file is checked as it is read, and any damage is refused with
+        the file's name before the run writes anything: the caller has
+        changed nothing in the folder yet.
+        """
         state = read_state(path)
         try:
-            self.saver.restore(self.sess, os.path.join(path, MODEL_PREFIX))
-        except self._errors as exc:
-            raise UserError(f"checkpoint {path} cannot be loaded: {first_line(exc)}") from None
-        if replay_buffer is not None:
-            load_buffer(path, replay_buffer, state)
+            check_resumable(path, state)
+            try:
+                self.saver.restore(self.sess, os.path.join(path, MODEL_PREFIX))
+            except self._errors as exc:
+                raise model_error(path, exc, f"checkpoint {path} cannot be loaded") from None
+            if replay_buffer is not None:
+                load_buffer(path, replay_buffer, state)
+        except UserError as exc:
+            raise UserError(f"{exc}{resume_hint(path)}") from None
         return state
 
     def _prune(self, keep_name):
@@ -232,30 +243,246 @@ def latest_checkpoint(directory):
 def read_state(path):
     """state.json of a checkpoint, checked enough to fail with a clear message."""
     if not os.path.isdir(path):
-        raise UserError(f"checkpoint {path} does not exist")
+        raise UserError(f"checkpoint {path} does not exist{_what_is_there(path)}")
     state_path = os.path.join(path, STATE_FILE)
     try:
         with open(state_path, encoding="utf-8") as handle:
             state = json.load(handle)
+    except FileNotFoundError:
+        raise UserError(f"checkpoint {path} is corrupt or incomplete: it has no "
+                        f"{STATE_FILE}") from None
     except (OSError, ValueError) as exc:
-        raise UserError(f"checkpoint {path} is corrupt or incomplete: {first_line(exc)}") from None
+        raise UserError(f"checkpoint {path} is corrupt or incomplete: its file {STATE_FILE} "
+                        f"cannot be read ({_cause(exc)})") from None
     if not isinstance(state, dict) or state.get("format_version") != FORMAT_VERSION:
-        raise UserError(f"checkpoint {path} has an unknown format")
+        raise UserError(f"checkpoint {path} has an unknown format (its {STATE_FILE} says "
+                        f"format_version "
+                        f"{state.get('format_version') if isinstance(state, dict) else None!r}, "
+                        f"this ddpg reads {FORMAT_VERSION})")
     if not os.path.exists(os.path.join(path, MODEL_PREFIX + ".index")):
         raise UserError(f"checkpoint {path} is missing its model files")
     return state
 
 
-def load_buffer(path, replay_buffer, state):
-    buffer_path = os.path.join(path, BUFFER_FILE)
+def _cause(exc):
+    """'Type: the line that says what went wrong', for a damaged file's message."""
+    return f"{type(exc).__name__}: {first_line(exc)}"
+
+
+def _damaged(path, name, cause, problem="cannot be read"):
+    return UserError(f"checkpoint {path} is damaged: its file {name} {problem} ({cause})")
+
+
+def check_resumable(path, state):
+    """UserError unless state.json holds what continuing a run needs, in usable form.
+
+    A hand-edited or foreign state.json would otherwise fail deep in the
+    driver with a KeyError or a NumPy error about bit generators.
+    """
+    def broken(what):
+        return UserError(f"checkpoint {path} is corrupt or incomplete: its file {STATE_FILE} "
+                         f"has {what}")
+
+    training = state.get("training")
+    if not isinstance(training, dict):
+        raise broken("no training counters ('training')")
+    for key in ("episode", "total_steps", "total_updates"):
+        value = training.get(key, 0)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise broken(f"a bad training.{key}: {value!r}")
+    rewards = training.get("episode_rewards", [])
+    if not isinstance(rewards, list) or not all(_is_number(r) for r in rewards):
+        raise broken("bad training.episode_rewards")
+    if not _is_number(training.get("seconds", 0.0)):
+        raise broken(f"a bad training.seconds: {training.get('seconds')!r}")
+    noise = state.get("noise")
+    if not isinstance(noise, dict) or not _usable_rng_state(noise.get("rng")):
+        raise broken("no usable exploration-noise generator state ('noise')")
+    if "x_prev" in noise:
+        try:
+            np.asarray(noise["x_prev"], dtype=np.float64)
+        except (TypeError, ValueError):
+            raise broken(f"a bad noise.x_prev: {noise['x_prev']!r}") from None
+    for key, value in (("target_noise", (state.get("target_noise") or {}).get("rng")),
+                       ("buffer_rng", state.get("buffer_rng"))):
+        if key in state and not _usable_rng_state(value):
+            raise broken(f"an unusable random generator state ('{key}')")
+
+
+def _is_number(value):
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _usable_rng_state(state):
+    """Whether NumPy accepts `state` as a bit generator's state (as the resume will set it)."""
     try:
-        with np.load(buffer_path) as data:
-            replay_buffer.load_state_dict({key: data[key] for key in data.files})
-    except (OSError, ValueError, KeyError) as exc:
-        raise UserError(f"checkpoint {path} has an unreadable replay buffer: "
+        kind = getattr(np.random, state["bit_generator"])
+        if not (isinstance(kind, type) and issubclass(kind, np.random.BitGenerator)):
+            return False
+        kind().state = state
+    except (TypeError, ValueError, KeyError, AttributeError, OverflowError):
+        return False
+    return True
+
+
+def load_buffer(path, replay_buffer, state):
+    """Fill `replay_buffer` from the checkpoint's replay_buffer.npz, checked first."""
+    buffer_path = os.path.join(path, BUFFER_FILE)
+    if not os.path.isfile(buffer_path):
+        raise UserError(f"checkpoint {path} is incomplete: it has no {BUFFER_FILE}")
+    try:
+        with open(buffer_path, "rb") as handle:
+            is_zip = handle.read(4) == b"PK\x03\x04"
+    except OSError as exc:
+        raise _damaged(path, BUFFER_FILE, _cause(exc)) from None
+    if not is_zip:  # np.load would try the other formats it reads
+        raise _damaged(path, BUFFER_FILE, "it is not an .npz (zip) archive")
+    try:
+        with np.load(buffer_path, allow_pickle=False) as data:
+            arrays = {key: data[key] for key in data.files}
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:
+        raise _damaged(path, BUFFER_FILE, _cause(exc)) from None
+    problem = _buffer_problem(arrays)
+    if problem:
+        raise _damaged(path, BUFFER_FILE, problem, "does not hold a whole replay buffer")
+    try:
+        replay_buffer.load_state_dict(arrays)
+    except ValueError as exc:  # another capacity: a setting, not damage
+        raise UserError(f"checkpoint {path}: its replay buffer does not fit this run: "
                         f"{first_line(exc)}") from None
     if "buffer_rng" in state:
         replay_buffer.set_rng_state(state["buffer_rng"])
+
+
+def _buffer_problem(arrays):
+    """What is inconsistent in a replay_buffer.npz's arrays, or None.
+
+    A zip can be whole and still hold the wrong thing: a member missing,
+    a count that does not match the rows, rows narrower than a transition.
+    """
+    required = ["buffer_size", "count", "next"]
+    if int(np.size(arrays.get("count", 0))) == 1 and int(arrays.get("count", 0)) > 0:
+        required += ["rows", "obs_shape", "act_shape"]
+    missing = [key for key in required if key not in arrays]
+    if missing:
+        return f"it lacks {', '.join(missing)}"
+    try:
+        capacity, count, cursor = (int(arrays[key]) for key in ("buffer_size", "count", "next"))
+    except (TypeError, ValueError):
+        return "its buffer_size, count and next are not single integers"
+    if not (0 <= count <= capacity and 0 <= cursor < max(capacity, 1)):
+        return f"count {count} and next {cursor} do not fit its capacity {capacity}"
+    if "rows" in arrays:
+        rows = arrays["rows"]
+        obs = int(np.prod(arrays["obs_shape"]))
+        act = int(np.prod(arrays["act_shape"]))
+        width = 2 * obs + act + 2  # s, a, r, t, s2
+        if rows.ndim != 2 or rows.shape != (count, width):
+            return (f"its rows have shape {tuple(rows.shape)}, not ({count}, {width}) for "
+                    f"{count} transitions of observations of size {obs} and actions of "
+                    f"size {act}")
+    return None
+
+
+def model_error(checkpoint, exc, otherwise):
+    """The UserError for TensorFlow failing to read a checkpoint's weights.
+
+    Damage (a checksum that does not match, a file cut short or missing) is
+    named as such, with the file and TensorFlow's cause; any other failure
+    is `otherwise` (what did not fit) followed by the cause.
+    """
+    from ddpg.compat import tf
+
+    cause = first_line(exc)
+    if isinstance(exc, tf.errors.NotFoundError) and "No such file" in cause:
+        name = _model_file(checkpoint, cause)
+        return UserError(f"checkpoint {checkpoint} is incomplete: its file {name} is missing"
+                         f"{_other_checkpoints(checkpoint)}")
+    if not isinstance(exc, (tf.errors.DataLossError, tf.errors.OutOfRangeError)):
+        return UserError(f"{otherwise}: {cause}")
+    # "TensorBundle at <prefix> shard 0 (384 bytes): Checksum does not match: ..."
+    short = re.sub(r"^TensorBundle at \S+ shard \d+ \(\d+ bytes\): ", "", cause)
+    name = _model_file(checkpoint, cause) if _index_readable(checkpoint) \
+        else MODEL_PREFIX + ".index"
+    return UserError(f"checkpoint {checkpoint} is damaged: its file {name} cannot be read "
+                     f"({type(exc).__name__}: {short}){_other_checkpoints(checkpoint)}")
+
+
+def _index_readable(checkpoint):
+    """Whether TensorFlow can read model.index (a restore's error does not say which file)."""
+    from ddpg.compat import tf
+
+    try:
+        tf.train.load_checkpoint(os.path.join(checkpoint, MODEL_PREFIX))
+    except (tf.errors.OpError, ValueError):
+        return False
+    return True
+
+
+def _model_file(checkpoint, cause):
+    """Which of the checkpoint's model files TensorFlow's message is about."""
+    named = re.search(re.escape(MODEL_PREFIX) + r"\.(index|data-\d+-of-\d+)", cause)
+    if named:
+        return named.group(0)
+    data = sorted(n for n in os.listdir(checkpoint) if n.startswith(MODEL_PREFIX + ".data-"))
+    shard = re.search(r"shard (\d+)", cause)
+    if shard:
+        data = [n for n in data if n.startswith(f"{MODEL_PREFIX}.data-{int(shard.group(1)):05d}")]
+    return data[0] if len(data) == 1 else MODEL_PREFIX + ".data-*"
+
+
+def _checkpoint_names(directory):
+    try:
+        return sorted(n for n in os.listdir(directory)
+                      if n.startswith("ckpt-") and os.path.isdir(os.path.join(directory, n)))
+    except OSError:
+        return []
+
+
+def _other_checkpoints(checkpoint):
+    """'; other checkpoints here: ...' naming the sibling checkpoints, or ''."""
+    directory, name = os.path.split(os.path.normpath(checkpoint))
+    others = [n for n in _checkpoint_names(directory) if n != name]
+    return f"; other checkpoints of this run: {', '.join(others)}" if others else ""
+
+
+def resume_hint(checkpoint):
+    """How to resume from an earlier checkpoint when the latest is damaged."""
+    directory, name = os.path.split(os.path.normpath(checkpoint))
+    earlier = [n for n in _checkpoint_names(directory) if n < name]
+    if not earlier:
+        return ""
+    return (f" (to resume from an earlier one, write its name, e.g. {earlier[-1]}, into "
+            f"{os.path.join(directory, LATEST)})")
+
+
+def _what_is_there(path):
+    """For a checkpoint that does not exist: the ones its folder holds, and why older ones
+    are gone (a run keeps only its newest --keep-checkpoints)."""
+    directory = os.path.dirname(os.path.normpath(path))
+    names = _checkpoint_names(directory)
+    if not names:
+        return ""
+    keep = _kept_by(os.path.dirname(directory))
+    if os.path.isdir(os.path.join(directory, BEST)):
+        names.append(BEST)
+    rule = (f"a run keeps only its newest {keep} checkpoints and deletes older ones "
+            f"(--keep-checkpoints N keeps N, 0 every one)" if keep
+            else "this run kept every checkpoint")
+    return f"; {directory} holds {', '.join(names)}: {rule}"
+
+
+def _kept_by(results_dir):
+    """The --keep-checkpoints of the run in `results_dir` (its config.json), else the default."""
+    from ddpg.config import DEFAULTS
+
+    try:
+        with open(os.path.join(results_dir, "config.json"), encoding="utf-8") as handle:
+            keep = json.load(handle).get("keep_checkpoints", DEFAULTS.keep_checkpoints)
+    except (OSError, ValueError, AttributeError):
+        keep = DEFAULTS.keep_checkpoints
+    return keep if isinstance(keep, int) and not isinstance(keep, bool) else \
+        DEFAULTS.keep_checkpoints
 
 
 def _fsync_dir(path):
@@ -343,7 +570,10 @@ def saved_shapes(checkpoint):
         shapes = tf.train.load_checkpoint(
             os.path.join(checkpoint, MODEL_PREFIX)).get_variable_to_shape_map()
     except (tf.errors.OpError, ValueError) as exc:
-        raise UserError(f"checkpoint {checkpoint} cannot be read: {first_line(exc)}") from None
+        # read_state found model.index; TensorFlow cannot parse it (a bad checksum or magic).
+        raise UserError(f"checkpoint {checkpoint} is damaged: its file {MODEL_PREFIX}.index "
+                        f"cannot be read ({_cause(exc)}){_other_checkpoints(checkpoint)}") \
+            from None
     return {name: tuple(shape) for name, shape in shapes.items()}
 
 
@@ -399,7 +629,7 @@ def load_actor(checkpoint, env):
         saver.restore(sess, os.path.join(checkpoint, MODEL_PREFIX))
     except (tf.errors.OpError, ValueError) as exc:
         sess.close()
-        raise UserError(f"checkpoint {checkpoint} does not hold an actor of the shape "
-                        f"{settings['env_id']} and hidden sizes {list(settings['hidden_sizes'])} "
-                        f"need: {first_line(exc)}") from None
+        raise model_error(checkpoint, exc, f"checkpoint {checkpoint} does not hold an actor "
+                          f"of the shape {settings['env_id']} and hidden sizes "
+                          f"{list(settings['hidden_sizes'])} need") from None
     return sess, actor

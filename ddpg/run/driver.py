@@ -21,7 +21,7 @@ from ddpg.outputs.evaluation import (
     write_evaluation,
 )
 from ddpg.outputs.monitor import Monitor, truncate_results
-from ddpg.outputs.progress import Progress
+from ddpg.outputs.progress import Progress, speed_line
 from ddpg.outputs.tensorboard import EpisodeSummaries, scalar_summary, summary_writer
 from ddpg.run.checkpoint import BestPolicy, Checkpointer, latest_checkpoint
 from ddpg.run.folder import clear_run, prepare
@@ -73,7 +73,8 @@ class TrainingRun:
         self.sess = make_session(threads=config.threads or None, seed=config.random_seed)
         self.agent = build_agent(config, env, self.sess)
         self.summaries = EpisodeSummaries(self.sess, self.agent.update.reports_actor_loss)
-        self.checkpointer = Checkpointer(self.sess, paths.checkpoint_dir)
+        self.checkpointer = Checkpointer(self.sess, paths.checkpoint_dir,
+                                         keep=config.keep_checkpoints)
         self.state, monitor_episodes = self._start_or_restore(resume_from)
         # Written once the run is sure to start: a refused resume changes nothing.
         atomic.write_json(paths.config_json, config.to_dict())
@@ -124,6 +125,7 @@ class TrainingRun:
         """Run the loop to the budget or a stop; returns (state, the last checkpoint)."""
         hooks = LoopHooks(on_eval=self.evaluate_now if self.eval_env else None,
                           on_episode_end=self.episode_ended, stop_requested=stop_requested)
+        steps_before = self.state.total_steps  # a resumed run's earlier sessions
         self.state = run_loop(self.agent, self.env, self.config, self.state, hooks,
                               log=self.progress.write)
         checkpoint = self.save("interrupted" if self.state.interrupted else "final")
@@ -131,9 +133,9 @@ class TrainingRun:
         seconds = time.perf_counter() - self.started
         self.train_seconds = seconds
         if not self.state.interrupted:
-            steps = self.state.total_steps
-            self.log(f"Training: {steps} steps in {seconds:.1f} s "
-                     f"({steps / max(seconds, 1e-9):.0f} steps/s); checkpoint {checkpoint}")
+            speed = speed_line(self.state.total_steps - steps_before, seconds,
+                               self.state.total_steps)
+            self.log(f"Training: {speed}; checkpoint {checkpoint}")
         return self.state, checkpoint
 
     def evaluate_now(self, steps):
@@ -145,7 +147,7 @@ class TrainingRun:
         self.best.offer(point)  # before the log: a crash between them replays this point
         self.evaluations.append(point)
         self.writer.add_summary(scalar_summary({"Evaluation/mean_return": point["mean"]}), steps)
-        self.progress.evaluated(point["mean"])
+        self.progress.evaluated(point)
         if self.on_evaluation is not None:
             self.on_evaluation(point, latest_checkpoint(self.paths.checkpoint_dir))
 
@@ -205,10 +207,10 @@ def finish(config, paths, env, actor, writer, state, checkpoint, train_seconds, 
         if gif:
             log(f"Policy GIF: {gif}")
     if config.plot:
-        from ddpg.outputs.plotting import plot_runs
+        from ddpg.outputs.plotting import curve_title, plot_runs
 
         writer.flush()  # without Monitor files the curve is read from the events
         source = paths.monitor_dir if config.use_gym_monitor else paths.summary_dir
-        plot_runs([source], paths.learning_curve, title=f"DDPG on {config.env_id}",
+        plot_runs([source], paths.learning_curve, title=curve_title(config),
                   labels=[os.path.basename(os.path.normpath(paths.results_dir))])
         log(f"Learning curve: {paths.learning_curve}")

@@ -44,9 +44,11 @@ def rliable_missing():
         import rliable.metrics  # noqa: F401
     except Exception as exc:  # ImportError, or arch/pandas failing inside its import
         reason = " ".join(str(exc).split())[:160]
+        from ddpg.extras import install_hint
+
         return (f"no aggregate across tasks: rliable does not import ({type(exc).__name__}: "
-                f"{reason}); install the sweep extra (pip install 'ddpg[sweep]': rliable 1.2.0, "
-                "arch 7.2, pandas 2.x)")
+                f"{reason}); the sweep extra brings rliable 1.2.0, arch 7.2 and pandas 2.x: "
+                f"{install_hint('sweep')}")
     return None
 
 

@@ -36,7 +36,8 @@ MONITOR_EVIDENCE_SUFFIXES = (".stats.json", ".manifest.json")
 ENDED = ("finished", "failed")
 # Settings that say where or how a run ran, not what it learned: never compared.
 NOT_COMPARED = {"random_seed", "results_dir", "monitor_dir", "summary_dir", "threads", "force",
-                "resume", "gif", "plot", "render_env", "checkpoint_every", "use_gym_monitor",
+                "resume", "gif", "plot", "render_env", "checkpoint_every", "keep_checkpoints",
+                "use_gym_monitor",
                 "total_steps", "max_episodes", "eval_every", "eval_episodes", "preset", "env_id"}
 # The comparisons the issue names, with the words the refusal uses.
 NAMED_CHECKS = (("budget", "step budgets"), ("eval_every", "evaluation intervals"),
