@@ -379,16 +379,12 @@ class Policy:
 def _restore_actor(checkpoint, settings, observation_dim, action_dim, action_space):
     """(graph, session, actor) with the checkpoint's actor weights, in a new graph.
 
-    Built as `ddpg.run.checkpoint.load_actor` builds it (the run's saved
-    settings through `build_actor`), but in a graph of its own rather than
-    a reset default graph, and without reseeding NumPy's and Python's
-    global generators, which belong to the caller.
+    The actor is restored as `ddpg.load_actor` restores it, but in a graph
+    of its own rather than a reset default graph, and without reseeding
+    NumPy's and Python's global generators, which belong to the caller.
     """
     from ddpg.compat import tf
-    from ddpg.config import TrainConfig
-    from ddpg.core.agent import build_actor
-    from ddpg.errors import first_line
-    from ddpg.run.checkpoint import MODEL_PREFIX
+    from ddpg.run.checkpoint import restore_actor
     from ddpg.run.session import session_config
 
     graph = tf.Graph()
@@ -396,22 +392,8 @@ def _restore_actor(checkpoint, settings, observation_dim, action_dim, action_spa
         tf.set_random_seed(settings["random_seed"])
         session = tf.Session(graph=graph, config=session_config())
         try:
-            actor = build_actor(TrainConfig(**settings), session, observation_dim, action_dim,
-                                action_space)
-            session.run(tf.global_variables_initializer())
-            # Only the online actor acts; best/ holds nothing else anyway.
-            tf.train.Saver(var_list=actor.network_params).restore(
-                session, os.path.join(checkpoint, MODEL_PREFIX))
-        except (tf.errors.OpError, ValueError) as exc:
-            session.close()
-            unreadable = (tf.errors.DataLossError, tf.errors.OutOfRangeError,
-                          tf.errors.NotFoundError)
-            problem = ("is damaged: its model files cannot be read"
-                       if isinstance(exc, unreadable) else
-                       f"does not hold an actor of the shape {settings['env_id']} and hidden "
-                       f"sizes {list(settings['hidden_sizes'])} need")
-            raise UserError(f"checkpoint {checkpoint} {problem} ({type(exc).__name__}: "
-                            f"{first_line(exc)})") from None
+            actor = restore_actor(session, checkpoint, settings, observation_dim, action_dim,
+                                  action_space)
         except BaseException:
             session.close()
             raise

@@ -607,8 +607,6 @@ def load_actor(checkpoint, env):
     with --hidden-sizes or a preset loads without repeating them.
     """
     from ddpg.compat import tf
-    from ddpg.config import TrainConfig
-    from ddpg.core.agent import build_actor
     from ddpg.envs import dims
     from ddpg.run.session import make_session
 
@@ -617,19 +615,36 @@ def load_actor(checkpoint, env):
     tf.reset_default_graph()
     sess = make_session(seed=settings["random_seed"])
     state_dim, action_dim = dims(env)
-    actor = build_actor(TrainConfig(**settings), sess, state_dim, action_dim, env.action_space)
-    # The policy itself must be there; the target copy only in full checkpoints
-    # (best/ keeps the policy alone); what is not restored keeps its initial value.
+    try:
+        actor = restore_actor(sess, checkpoint, settings, state_dim, action_dim, env.action_space)
+    except BaseException:
+        sess.close()
+        raise
+    return sess, actor
+
+
+def restore_actor(sess, checkpoint, settings, state_dim, action_dim, action_space):
+    """The checkpoint's actor, built from its run's `settings` into `sess`'s graph.
+
+    Builds in whatever graph is the default (load_actor resets the global
+    one; ddpg.load_policy gives each policy a graph of its own).  The policy
+    itself must be in the checkpoint; its target copy only in full
+    checkpoints (best/ keeps the policy alone), and what is not restored
+    keeps its initial value.
+    """
+    from ddpg.compat import tf
+    from ddpg.config import TrainConfig
+    from ddpg.core.agent import build_actor
+
+    actor = build_actor(TrainConfig(**settings), sess, state_dim, action_dim, action_space)
     saved = saved_shapes(checkpoint)
     variables = actor.network_params + [v for v in actor.target_network_params
                                         if v.op.name in saved]
     sess.run(tf.global_variables_initializer())
-    saver = tf.train.Saver(var_list=variables)
     try:
-        saver.restore(sess, os.path.join(checkpoint, MODEL_PREFIX))
+        tf.train.Saver(var_list=variables).restore(sess, os.path.join(checkpoint, MODEL_PREFIX))
     except (tf.errors.OpError, ValueError) as exc:
-        sess.close()
         raise model_error(checkpoint, exc, f"checkpoint {checkpoint} does not hold an actor "
                           f"of the shape {settings['env_id']} and hidden sizes "
                           f"{list(settings['hidden_sizes'])} need") from None
-    return sess, actor
+    return actor
