@@ -34,7 +34,7 @@ _EXPORTS = {
     "run_loop": "ddpg.core.training",
     "TutorialUpdate": "ddpg.core.update",
     "FusedUpdate": "ddpg.core.update",
-    "train": "ddpg.core.training",
+    "train": "ddpg.run.tutorial",
     "TrainingState": "ddpg.core.training",
     "build_summaries": "ddpg.outputs.tensorboard",
     "TrainConfig": "ddpg.config",

@@ -73,7 +73,7 @@ def test_script_records_the_preset_and_its_values(tmp_path):
     from ddpg.outputs.events import read_event_scalars
 
     scalars = read_event_scalars(str(results))
-    assert sorted(scalars["Evaluation/mean_return"]) == [150, 300]  # by environment step
+    assert sorted(scalars["evaluation/mean_return"]) == [150, 300]  # by environment step
 
 
 def test_no_opengl_says_so_in_one_line_and_exits_0(tmp_path):

@@ -42,7 +42,7 @@ def test_script_constants_equal_the_config_defaults():
 
 def test_train_takes_the_config_fields_as_keywords_and_refuses_others():
     """train()'s settings are TrainConfig's fields, so their defaults are defined once."""
-    from ddpg.core.training import train
+    from ddpg import train  # the public one: the loop plus its TensorBoard summaries
 
     parameters = inspect.signature(train).parameters
     assert parameters["settings"].kind is inspect.Parameter.VAR_KEYWORD

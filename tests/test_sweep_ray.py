@@ -19,6 +19,8 @@ import numpy as np
 import pytest
 from conftest import REPO_DIR, subprocess_env
 
+from ddpg.outputs.events import run_event_files
+
 pytestmark = pytest.mark.slow
 # Every test here starts real Ray; without the sweep extra they skip.
 pytest.importorskip("ray", reason="the sweep tests need Ray: pip install 'ddpg[sweep]'")
@@ -214,7 +216,7 @@ def test_local_sweep_of_two_tasks_and_two_seeds(tmp_path, ray_tmp):
         for folder in folders:
             # An ordinary training run's folder: Monitor files, events, checkpoints.
             assert len(monitor_rewards(folder)) == 4  # 400 steps in episodes of 100
-            assert any(name.startswith("events.") for name in os.listdir(folder / "tf_ddpg"))
+            assert run_event_files(str(folder / "tf_ddpg"))  # in the run's own subfolder
             assert checkpoint_number(folder) == 4
             assert [p["steps"] for p in evaluations(folder)] == [200, 400]
             assert read_json(folder / "config.json")["threads"] == 1

@@ -6,8 +6,11 @@ One step then costs one session run: the fused update also returns the
 actor's action for the next state.
 
 `run_loop(agent, env, config)` is the loop; `train(sess, env, actor,
-critic, ...)` is the tutorial's entry point around it, for networks the
-caller built.
+critic, ...)` runs it for networks the caller built.  What a run leaves
+(TensorBoard, Monitor files, checkpoints) hooks in from the layers above,
+through LoopHooks and `train`'s hooks: the algorithm writes no files.
+`ddpg.train`, the tutorial's entry point with its TensorBoard summaries, is
+ddpg/run/tutorial.py.
 """
 import dataclasses
 import time
@@ -53,6 +56,7 @@ class EpisodeRecord:
     actor_loss: float
     seconds: float
     actor_updates: int = 0  # under TD3, every policy_delay-th update
+    total_steps: int = 0  # the run's environment steps at this episode's end
 
 
 def format_episode(record):
@@ -178,53 +182,42 @@ def _run_episode(agent, env, config, state, on_eval, eval_every):
     return EpisodeRecord(episode=episode, reward=ep_reward, steps=steps, updates=updates,
                          qmax=qmax_sum * per_update, critic_loss=critic_loss_sum * per_update,
                          actor_loss=actor_loss_sum * per_actor_update,
-                         seconds=time.perf_counter() - started, actor_updates=actor_updates)
+                         seconds=time.perf_counter() - started, actor_updates=actor_updates,
+                         total_steps=state.total_steps)
 
 
 def train(sess, env, actor, critic, actor_noise=None, *, replay_buffer=None, fused=True,
-          state=None, initialize=True, summary_dir=None, writer=None, on_eval=None,
-          on_episode_end=None, stop_requested=None, log=print, **settings):
-    """The tutorial's entry point: train `actor` and `critic` on `env`.
+          state=None, initialize=True, on_start=None, on_eval=None, on_episode_end=None,
+          stop_requested=None, log=print, **settings):
+    """Train `actor` and `critic` on `env`; returns the TrainingState.
 
     `settings` are TrainConfig fields (max_episodes, max_episode_len,
     minibatch_size, buffer_size, gamma, random_seed, total_steps,
     start_steps, learning_starts, eval_every, the TD3 switches, ...); the
     rest keep their defaults.  `critic` may be a pair for twin critics.
     Noise and buffer default to the ones the settings describe, seeded
-    from `random_seed`.  With `summary_dir` (or an open `writer`), each
-    episode writes the tutorial's TensorBoard scalars.  The hooks are
-    LoopHooks'.  Returns the TrainingState.
+    from `random_seed`.  `on_start(agent)` runs once the agent's update ops
+    are built and before the variables are initialised (ops that must join
+    the graph first, such as summaries, and a writer recording the graph
+    hook in there); the other hooks are LoopHooks'.  `ddpg.train` is this
+    plus TensorBoard summaries (ddpg/run/tutorial.py).
     """
     from ddpg.core.agent import agent_around
-    from ddpg.outputs.tensorboard import EpisodeSummaries, summary_writer
 
     unknown = set(settings) - {f.name for f in dataclasses.fields(TrainConfig)}
     if unknown:
         raise TypeError(f"train() got unknown setting(s): {', '.join(sorted(unknown))}")
+    if "summary_dir" in settings:  # a TrainConfig field, but this loop writes no events
+        raise TypeError("ddpg.core.training.train() writes no TensorBoard events; "
+                        "ddpg.train(..., summary_dir=...) does")
     config = dataclasses.replace(DEFAULTS, **settings)
     agent = agent_around(sess, actor, critic, config, actor_noise, replay_buffer, fused)
-    own_writer = writer is None and summary_dir is not None
-    summaries = EpisodeSummaries(sess, agent.update.reports_actor_loss) \
-        if writer is not None or own_writer else None
-    if own_writer:
-        writer = summary_writer(summary_dir, sess.graph)
+    if on_start is not None:
+        on_start(agent)
     if initialize:
         sess.run(tf.global_variables_initializer())
-
-    def episode_ended(record, current):
-        if summaries is not None:
-            summaries.write(writer, record)
-        if on_episode_end is not None:
-            on_episode_end(record, current)
-
-    try:
-        return run_loop(agent, env, config, state,
-                        LoopHooks(on_eval, episode_ended, stop_requested), log)
-    finally:
-        if own_writer:
-            writer.close()
-        elif writer is not None:
-            writer.flush()
+    return run_loop(agent, env, config, state,
+                    LoopHooks(on_eval, on_episode_end, stop_requested), log)
 
 
 def _end_episode(env):

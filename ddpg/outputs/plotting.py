@@ -19,11 +19,16 @@ from ddpg.outputs.evaluation import (
     read_evaluations,
     read_final_evaluation,
 )
-from ddpg.outputs.events import read_event_scalars
+from ddpg.outputs.events import (
+    EVALUATION_TAG,
+    RETURN_VS_STEPS_TAG,
+    REWARD_TAG,
+    read_event_scalars,
+)
 from ddpg.outputs.monitor import load_results
 from ddpg.run.checkpoint import read_best
 
-EVAL_TAG = "Evaluation/mean_return"
+EVAL_TAG = EVALUATION_TAG
 STEP_GRID_POINTS = 200  # where several runs' training curves are compared on the step axis
 
 
@@ -56,7 +61,8 @@ def read_run(directory, label=None):
     to the `Reward` scalars of the event files (tf_ddpg/ or the folder).
     Returns {"label", "episodes", "returns", "eval_episodes", "eval_returns",
     "steps", "evaluations"}: `steps` is the cumulative environment step at
-    the end of each training episode (Monitor files only, else None), and
+    the end of each training episode (from the Monitor files, or the events'
+    `episode/return_vs_env_steps`; None for older runs' events), and
     `evaluations` the periodic evaluations of evaluations.json in the run's
     folder (see `run_folder`), each {"steps", "mean", "std"}; `final` its
     evaluation.json (None without one); `best` what checkpoints/best scored
@@ -90,12 +96,19 @@ def read_run(directory, label=None):
     if len(run["returns"]) and (run["eval_episodes"] or run["evaluations"]):
         return run  # the event files would add nothing: skip importing TensorFlow
     events = read_event_scalars(directory)
-    if not len(run["returns"]) and events.get("Reward"):
-        steps, values = zip(*sorted(events["Reward"].items()))
-        run["episodes"], run["returns"] = np.array(steps), np.array(values, dtype=float)
+    if not len(run["returns"]) and events.get(REWARD_TAG):
+        episodes, values = zip(*sorted(events[REWARD_TAG].items()))
+        run["episodes"], run["returns"] = np.array(episodes), np.array(values, dtype=float)
+        ends = sorted(events.get(RETURN_VS_STEPS_TAG, {}))
+        if len(ends) == len(values):  # each episode's last step (not in older runs' events)
+            run["steps"] = np.array(ends, dtype=float)
     if not run["eval_episodes"] and events.get(EVAL_TAG):
         for step, value in sorted(events[EVAL_TAG].items()):
-            run["eval_episodes"].append(int(step))
+            # At the training episode it followed, as from Monitor files (older
+            # runs' events lack the episodes' steps: there, at its step).
+            at = int(np.searchsorted(run["steps"], step, side="right")) \
+                if run["steps"] is not None else int(step)
+            run["eval_episodes"].append(at)
             run["eval_returns"].append(float(value))
     return run
 
@@ -139,7 +152,8 @@ def plot_runs(directories, out, window=10, aggregate=False, title=None, labels=N
         x_axis = "steps" if all(r["evaluations"] and r["steps"] is not None
                                 for r in runs_with_data) else "episodes"
     if x_axis == "steps" and any(r["steps"] is None for r in runs_with_data):
-        raise ValueError("plotting against steps needs Monitor episode lengths (gym_ddpg/), "
+        raise ValueError("plotting against steps needs each episode's steps (Monitor files "
+                         "in gym_ddpg/, or events with episode/return_vs_env_steps), "
                          "which " + ", ".join(r["label"] for r in runs_with_data
                                               if r["steps"] is None) + " lacks")
     fig, ax = new_figure()

@@ -1,15 +1,23 @@
 """Writing a run's TensorBoard events: the tutorial's two scalars per episode, and more.
 
 `build_summaries` keeps the tutorial's feed_dict interface; `EpisodeSummaries`
-writes one finished episode's record (the loop's `on_episode_end` calls it).
+writes one finished episode's record (the caller's episode-end hook calls
+it).  Which tags, at which steps and in which folder: ddpg/outputs/events.py.
 """
 import os
 import uuid
 
 from ddpg.compat import tf
-
-REWARD_TAG = "Reward"
-QMAX_TAG = "Qmax_value"
+from ddpg.outputs.events import (
+    ACTOR_LOSS_TAG,
+    CRITIC_LOSS_TAG,
+    EVALUATION_TAG,
+    LENGTH_TAG,
+    QMAX_TAG,
+    RETURN_VS_STEPS_TAG,
+    REWARD_TAG,
+    SPEED_TAG,
+)
 
 
 def build_summaries():
@@ -38,6 +46,11 @@ def scalar_summary(values):
                              for tag, value in values.items()])
 
 
+def evaluation_summary(mean_return):
+    """The evaluation's mean return, to be written at the run's total environment steps."""
+    return scalar_summary({EVALUATION_TAG: mean_return})
+
+
 def summary_writer(directory, graph=None):
     """A FileWriter whose file name no other writer can take.
 
@@ -50,8 +63,32 @@ def summary_writer(directory, graph=None):
     return tf.summary.FileWriter(directory, graph, filename_suffix=suffix)
 
 
+def mark_session_start(writer, total_steps):
+    """Begin the writer's file with a SessionLog START just after `total_steps`.
+
+    `total_steps` is the run's environment steps so far (those of the
+    checkpoint a resumed run starts from); nothing this writer writes goes
+    at or below it.  TensorBoard's default loader (its data server) needs no
+    mark: in each tag, a point at or before the tag's last step replaces the
+    points from there on, so a resumed run overwrites what its interrupted
+    predecessor wrote after the checkpoint.  The Python loader
+    (`--load_fast=false`) instead drops, at every START after a run's first,
+    the points of every tag at or after the START's step.  Put just after
+    the checkpoint's environment steps, that removes exactly the interrupted
+    run's later points on the step-indexed tags, and none of the per-episode
+    ones (which the exact resume writes again with the same values).  Put
+    at the episode number, as before, it would have wiped nearly every
+    step-indexed point.
+    """
+    writer.add_session_log(tf.SessionLog(status=tf.SessionLog.START), total_steps + 1)
+
+
 class EpisodeSummaries:
-    """Per-episode scalars: Reward and Qmax_value (the tutorial's), losses, length, speed.
+    """Per-episode scalars: Reward and Qmax_value (the tutorial's), then the rest.
+
+    `Reward` and `Qmax_value` go at the episode's number; the return again,
+    the losses, the episode's length and the speed go at the run's total
+    environment steps at the episode's end (`record.total_steps`).
 
     Build it before the writer and before the variables are initialised:
     its summary ops join the graph, and the writer records the graph
@@ -68,11 +105,12 @@ class EpisodeSummaries:
         summary = self.sess.run(self.summary_ops, feed_dict={
             self.summary_vars[0]: record.reward, self.summary_vars[1]: record.qmax})
         writer.add_summary(summary, record.episode)
-        extra = {"Episode/length": record.steps,
-                 "Speed/steps_per_second": record.steps / max(record.seconds, 1e-9)}
+        extra = {RETURN_VS_STEPS_TAG: record.reward,
+                 LENGTH_TAG: record.steps,
+                 SPEED_TAG: record.steps / max(record.seconds, 1e-9)}
         if record.updates:
-            extra["Loss/critic"] = record.critic_loss
+            extra[CRITIC_LOSS_TAG] = record.critic_loss
             if self.with_actor_loss and record.actor_updates:
-                extra["Loss/actor"] = record.actor_loss
-        writer.add_summary(scalar_summary(extra), record.episode)
+                extra[ACTOR_LOSS_TAG] = record.actor_loss
+        writer.add_summary(scalar_summary(extra), record.total_steps)
         writer.flush()

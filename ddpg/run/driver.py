@@ -20,9 +20,15 @@ from ddpg.outputs.evaluation import (
     format_evaluation,
     write_evaluation,
 )
+from ddpg.outputs.events import run_events_dir
 from ddpg.outputs.monitor import Monitor, truncate_results
 from ddpg.outputs.progress import Progress, speed_line
-from ddpg.outputs.tensorboard import EpisodeSummaries, scalar_summary, summary_writer
+from ddpg.outputs.tensorboard import (
+    EpisodeSummaries,
+    evaluation_summary,
+    mark_session_start,
+    summary_writer,
+)
 from ddpg.run.checkpoint import BestPolicy, Checkpointer, latest_checkpoint
 from ddpg.run.folder import clear_run, prepare
 from ddpg.run.session import gpu_available, make_session
@@ -111,10 +117,10 @@ class TrainingRun:
         return state, saved.get("monitor_episodes", 0)
 
     def _open_writer(self, resumed):
-        writer = summary_writer(self.paths.summary_dir, self.sess.graph)
-        if resumed:
-            # TensorBoard drops points at or after this step from earlier files.
-            writer.add_session_log(tf.SessionLog(status=tf.SessionLog.START), self.state.episode)
+        """The run's writer, in its named run folder (or, resumed, where its events are)."""
+        directory = run_events_dir(self.paths.summary_dir, self.paths.run_name, resumed)
+        writer = summary_writer(directory, self.sess.graph)
+        mark_session_start(writer, self.state.total_steps)
         writer.add_summary(self.sess.run(settings_summary(self.config)), self.state.episode)
         return writer
 
@@ -146,7 +152,7 @@ class TrainingRun:
         point = evaluation_point(result, steps, self.state.episode, self.wall_seconds())
         self.best.offer(point)  # before the log: a crash between them replays this point
         self.evaluations.append(point)
-        self.writer.add_summary(scalar_summary({"Evaluation/mean_return": point["mean"]}), steps)
+        self.writer.add_summary(evaluation_summary(point["mean"]), steps)
         self.progress.evaluated(point)
         if self.on_evaluation is not None:
             self.on_evaluation(point, latest_checkpoint(self.paths.checkpoint_dir))
@@ -196,8 +202,7 @@ def finish(config, paths, env, actor, writer, state, checkpoint, train_seconds, 
         write_evaluation(paths.evaluation_json, result, checkpoint=os.path.abspath(checkpoint),
                          train_episodes=state.episode, train_steps=state.total_steps,
                          train_seconds=train_seconds)
-        writer.add_summary(scalar_summary({"Evaluation/mean_return": result["mean_return"]}),
-                           state.total_steps)
+        writer.add_summary(evaluation_summary(result["mean_return"]), state.total_steps)
         log(format_evaluation(result))
     if config.gif:
         from ddpg.outputs.video import record_gif

@@ -9,6 +9,7 @@ the folder as it was.  Nothing here imports TensorFlow: refusals come back
 in well under a second.
 """
 import dataclasses
+import json
 import os
 import shutil
 import tempfile
@@ -17,7 +18,7 @@ from ddpg.config import validate
 from ddpg.envs import make_env, short_name
 from ddpg.errors import UserError
 from ddpg.outputs.evaluation import FINAL_FILE, PERIODIC_FILE
-from ddpg.outputs.events import event_files
+from ddpg.outputs.events import run_event_files, run_name
 from ddpg.outputs.monitor import monitor_files
 from ddpg.run.checkpoint import checkpoint_dir, latest_checkpoint, read_state
 
@@ -28,6 +29,7 @@ class RunPaths:
     monitor_dir: str
     summary_dir: str
     gif_name: str = "policy.gif"
+    run_name: str = None  # its TensorBoard run: the events go in summary_dir/run_name
 
     @property
     def checkpoint_dir(self):
@@ -57,9 +59,25 @@ class RunPaths:
         return [self.results_dir, self.monitor_dir, self.summary_dir, self.checkpoint_dir]
 
 
+def earlier_event_files(paths):
+    """Event files an earlier run of this results folder wrote.
+
+    Those of this run's name, of the run config.json records (a different
+    seed, say), and any directly in the summary folder (the layout before
+    run folders); other runs sharing the summary folder keep theirs.
+    """
+    names = {paths.run_name}
+    try:
+        with open(paths.config_json, encoding="utf-8") as handle:
+            names.add(run_name(json.load(handle)))
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        pass  # no earlier run, or one this package did not write
+    return run_event_files(paths.summary_dir, names)
+
+
 def existing_run_files(paths):
     """Files of an earlier run in these folders (empty when there is none)."""
-    found = monitor_files(paths.monitor_dir) + event_files(paths.summary_dir)
+    found = monitor_files(paths.monitor_dir) + earlier_event_files(paths)
     if os.path.isdir(paths.checkpoint_dir) and os.listdir(paths.checkpoint_dir):
         found.append(paths.checkpoint_dir)
     for path in (paths.evaluation_json, paths.evaluations_json):
@@ -108,8 +126,13 @@ def check_writable(folder):
 
 def clear_run(paths):
     """Remove what an earlier run wrote (for --force); other files stay."""
-    for path in monitor_files(paths.monitor_dir) + event_files(paths.summary_dir):
+    events = earlier_event_files(paths)
+    for path in monitor_files(paths.monitor_dir) + events:
         os.remove(path)
+    for folder in {os.path.dirname(path) for path in events}:
+        if os.path.normpath(folder) != os.path.normpath(paths.summary_dir) \
+                and not os.listdir(folder):
+            os.rmdir(folder)  # a run's events folder, now empty
     shutil.rmtree(paths.checkpoint_dir, ignore_errors=True)
     for path in (paths.evaluation_json, paths.evaluations_json, paths.config_json, paths.gif,
                  paths.learning_curve):
@@ -119,7 +142,8 @@ def clear_run(paths):
 
 def run_paths(config):
     return RunPaths(results_dir=config.results_dir, monitor_dir=config.monitor_dir,
-                    summary_dir=config.summary_dir, gif_name=short_name(config.env_id) + ".gif")
+                    summary_dir=config.summary_dir, gif_name=short_name(config.env_id) + ".gif",
+                    run_name=run_name(config))
 
 
 def prepare(config):
