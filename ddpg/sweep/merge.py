@@ -18,6 +18,7 @@ import json
 import os
 import re
 
+from ddpg import config as training_settings
 from ddpg.errors import UserError
 from ddpg.sweep.grid import RUNS, SweepSpec
 from ddpg.sweep.trial import STATUS_FILE
@@ -45,22 +46,16 @@ NAMED_CHECKS = (("budget", "step budgets"), ("eval_every", "evaluation intervals
 
 
 # TD3's three switches (ddpg/config.py); DDPG is the case with all three off.
-TD3_SWITCHES = (("twin_critics", lambda v: bool(v)), ("policy_delay", lambda v: int(v) > 1),
-                ("target_noise", lambda v: float(v) > 0))
-
-
 def algorithm_of(preset, config=None):
-    """'TD3', 'DDPG', or 'DDPG with some of TD3's switches' (no published column fits it).
+    """'TD3', 'DDPG', or 'DDPG with ...' the switches that are on (no published column fits it).
 
     Read from the run's resolved settings when there are any, so a grid that
     turns the switches on (--grid twin_critics=true,false) is labelled by what
-    ran; without them, from the preset's name.
+    ran (ddpg.config.algorithm_name, as the run's own plot is titled);
+    without them, from the preset's name.
     """
-    if config and any(name in config for name, _ in TD3_SWITCHES):
-        on = [test(config.get(name, 0)) for name, test in TD3_SWITCHES]
-        if all(on):
-            return "TD3"
-        return "DDPG" if not any(on) else "DDPG with some of TD3's switches"
+    if config and any(name in config for name, _, _ in training_settings.TD3_SWITCHES):
+        return training_settings.algorithm_name(config)
     return "TD3" if str(preset or "").lower().startswith("td3") else "DDPG"
 
 
