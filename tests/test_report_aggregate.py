@@ -94,6 +94,7 @@ def test_normalized_scores_iqm_and_mean_match_numpy_by_hand(tmp_path):
     assert found["random_baseline"]["Hopper-v5"]["mean"] == 18.0
 
 
+@pytest.mark.slow
 def test_the_interval_is_rliables_stratified_bootstrap_with_a_fixed_seed(tmp_path):
     """What rliable gives for the same scores after numpy.random.seed(0), whatever the global
     random state was before, and the global state is left as it was."""
@@ -300,6 +301,7 @@ def test_the_random_baseline_repeats_for_a_seed_and_changes_with_it(tmp_path, ca
     assert json.loads((out / BASELINE_FILE).read_text())["seed"] == 8
 
 
+@pytest.mark.slow
 def test_performance_profiles_are_rliables_score_distributions_with_a_fixed_seed():
     pytest.importorskip("rliable")
     from rliable import library

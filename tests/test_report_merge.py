@@ -317,6 +317,7 @@ def test_collect_refuses_when_no_trial_has_ended(capsys, tmp_path):
     assert not (tmp_path / "bench").exists()
 
 
+@pytest.mark.slow  # six 2,000-resample bootstraps: about 10 s
 def test_committed_benchmark_reports_rebuild_unchanged(tmp_path):
     """Every benchmarks/<name>/report.json must be what its committed trial files give.
 
