@@ -313,3 +313,18 @@ def test_evaluating_any_checkpoint_never_replaces_the_trainings_evaluation(train
     with open(out) as handle:
         assert json.load(handle)["episodes"] == 2
     assert (results / "evaluation.json").read_bytes() == training_file
+
+
+def test_force_clears_the_earlier_runs_checkpoint_evaluations_and_nothing_else(tmp_path):
+    """ddpg-evaluate's evaluation_<checkpoint>.json score the earlier run's checkpoints:
+    after --force they would describe a run that is gone, and block a later evaluate."""
+    from ddpg.run.folder import RunPaths, clear_run
+
+    paths = RunPaths(results_dir=str(tmp_path), monitor_dir=str(tmp_path / "gym_ddpg"),
+                     summary_dir=str(tmp_path / "tf_ddpg"), gif_name="pendulum.gif",
+                     run_name="Pendulum-v1_DDPG_seed1234")
+    for name in ("evaluation.json", "evaluation_best.json", "evaluation_ckpt-000200.json",
+                 "notes.json", "my_evaluation.json"):
+        (tmp_path / name).write_text("{}")
+    clear_run(paths)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["my_evaluation.json", "notes.json"]

@@ -9,6 +9,7 @@ the folder as it was.  Nothing here imports TensorFlow: refusals come back
 in well under a second.
 """
 import dataclasses
+import glob
 import json
 import os
 import shutil
@@ -134,8 +135,11 @@ def clear_run(paths):
                 and not os.listdir(folder):
             os.rmdir(folder)  # a run's events folder, now empty
     shutil.rmtree(paths.checkpoint_dir, ignore_errors=True)
-    for path in (paths.evaluation_json, paths.evaluations_json, paths.config_json, paths.gif,
-                 paths.learning_curve):
+    # ddpg-evaluate's files (evaluation_<checkpoint>.json) score the earlier run's checkpoints.
+    evaluations_of_checkpoints = glob.glob(os.path.join(glob.escape(paths.results_dir),
+                                                        "evaluation_*.json"))
+    for path in [paths.evaluation_json, paths.evaluations_json, paths.config_json, paths.gif,
+                 paths.learning_curve] + evaluations_of_checkpoints:
         if os.path.exists(path):
             os.remove(path)
 
