@@ -7,6 +7,7 @@ import numpy as np
 from gymnasium import spaces
 
 from ddpg.errors import UserError
+from ddpg.extras import install_hint
 
 
 def make_env(env_id, render_mode=None):
@@ -28,6 +29,12 @@ def make_env(env_id, render_mode=None):
             warnings.simplefilter("ignore")
             kwargs = {"render_mode": render_mode} if render_mode else {}
             env = gym.make(env_id, **kwargs)
+    except gym.error.DependencyNotInstalled as exc:
+        # Gymnasium's own hint installs gymnasium's extra; this package's extra pins the range.
+        extra = "mujoco" if "mujoco" in str(exc).lower() else None
+        hint = f"; {install_hint(extra)}" if extra else ""
+        raise UserError(f"environment {env_id!r} needs a package that is not installed: "
+                        f"{_one_line(exc)}{hint}") from None
     except gym.error.Error as exc:
         raise UserError(f"unknown environment id {env_id!r}: {_one_line(exc)}") from None
     except ImportError as exc:

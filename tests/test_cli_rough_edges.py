@@ -328,3 +328,22 @@ def test_force_clears_the_earlier_runs_checkpoint_evaluations_and_nothing_else(t
         (tmp_path / name).write_text("{}")
     clear_run(paths)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["my_evaluation.json", "notes.json"]
+
+
+def test_a_mujoco_task_without_mujoco_names_this_packages_extra(monkeypatch):
+    """Gymnasium's own hint installs gymnasium's extra; ours names the checkout's, one line."""
+    import gymnasium as gym
+
+    from ddpg.envs import make_env
+    from ddpg.errors import UserError
+
+    def missing(*args, **kwargs):
+        raise gym.error.DependencyNotInstalled(
+            'MuJoCo is not installed, run `pip install "gymnasium[mujoco]"`')
+
+    monkeypatch.setattr(gym, "make", missing)
+    with pytest.raises(UserError) as refused:
+        make_env("Hopper-v5")
+    message = str(refused.value)
+    assert "\n" not in message and "needs a package that is not installed" in message
+    assert 'pip install ".[mujoco]" in the ddpg checkout' in message

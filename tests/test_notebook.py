@@ -16,9 +16,9 @@ import urllib.request
 
 import pytest
 
-# The notebook extra (pip install 'ddpg[notebook]', or the test extra) brings these.
+# The notebook extra (pip install ".[notebook]" in the checkout, or the test extra) brings these.
 nbformat = pytest.importorskip("nbformat", reason="the notebook tests need nbformat: "
-                               "pip install 'ddpg[notebook]'")
+                               "pip install \".[notebook]\" in the checkout")
 
 REPO_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 NOTEBOOK_DIR = os.path.join(REPO_DIR, "notebooks")
@@ -179,7 +179,7 @@ def test_tutorial_runs_top_to_bottom(tmp_path, monkeypatch):
     """
     for module in ("nbclient", "ipykernel", "jupyter_client"):
         pytest.importorskip(module, reason=f"running the notebook needs {module}: "
-                            "pip install 'ddpg[notebook]'")
+                            "pip install \".[notebook]\" in the checkout")
     from nbclient import NotebookClient
 
     results_dir = str(tmp_path / "results")

@@ -59,7 +59,7 @@ def no_ray(monkeypatch):
 @pytest.fixture
 def fake_ray_init(monkeypatch):
     """ray.init replaced by a recorder (no Ray processes); start_ray's settings restored."""
-    ray = pytest.importorskip("ray", reason="needs Ray: pip install 'ddpg[sweep]'")
+    ray = pytest.importorskip("ray", reason="needs Ray: pip install \".[sweep]\" in the checkout")
     from ray._private import ray_constants
 
     monkeypatch.setenv(runner.SINGLE_MACHINE_ENV, "0")
@@ -169,7 +169,7 @@ def test_token_that_ray_creates_is_made_private(tmp_path, monkeypatch, fake_ray_
 @pytest.mark.slow
 def test_real_ray_start_leaves_the_folder_private(short_folder):
     """Ray chmods its own temp folder to 777 on every start; the folder we guard stays 700."""
-    pytest.importorskip("ray", reason="needs Ray: pip install 'ddpg[sweep]'")
+    pytest.importorskip("ray", reason="needs Ray: pip install \".[sweep]\" in the checkout")
     folder = short_folder
     os.chmod(folder, 0o777)
     script = textwrap.dedent(f"""

@@ -107,7 +107,7 @@ def test_inverted_pendulum_is_learned_in_a_few_thousand_steps(tmp_path):
       (38.3 + 2.0) / 2 = 20.2, so 20.
     """
     pytest.importorskip("mujoco", reason="MuJoCo tasks need the mujoco extra: "
-                        "pip install 'ddpg[mujoco]'")
+                        "pip install \".[mujoco]\" in the checkout")
     from ddpg.run.driver import run_training
 
     config = settings.resolve("fujimoto2018", dict(

@@ -118,7 +118,7 @@ def test_force_replaces_only_the_sweeps_files(monkeypatch, capsys, tmp_path):
 
 def test_ray_that_cannot_start_is_one_line_and_exit_1(monkeypatch, capsys, tmp_path):
     """Ray's own start-up failures (here its GCS time-out) are not a traceback."""
-    ray = pytest.importorskip("ray", reason="needs Ray: pip install 'ddpg[sweep]'")
+    ray = pytest.importorskip("ray", reason="needs Ray: pip install \".[sweep]\" in the checkout")
 
     def time_out(*args, **kwargs):
         raise TimeoutError("Timed out after 60 seconds waiting for the GCS to start.\nmore")

@@ -23,7 +23,8 @@ from ddpg.outputs.events import run_event_files
 
 pytestmark = pytest.mark.slow
 # Every test here starts real Ray; without the sweep extra they skip.
-pytest.importorskip("ray", reason="the sweep tests need Ray: pip install 'ddpg[sweep]'")
+pytest.importorskip("ray", reason="the sweep tests need Ray: "
+                    "pip install \".[sweep]\" in the checkout")
 
 SWEEP = os.path.join(REPO_DIR, "scripts", "sweep.py")
 RAY = os.path.join(os.path.dirname(sys.executable), "ray")
