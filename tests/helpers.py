@@ -34,7 +34,7 @@ def snapshot(folder):
 
 
 def stderr_lines(completed):
-    """stderr without TensorFlow's C++ start-up chatter, which we cannot silence."""
+    """stderr without TensorFlow's C++ log lines (the package filters its start-up ones)."""
     return [line for line in completed.stderr.splitlines()
             if line.strip() and not line.startswith(("WARNING: All log messages", "I0000", "E0000",
                                                      "W0000"))]
