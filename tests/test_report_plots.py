@@ -112,7 +112,10 @@ def test_the_best_policy_is_marked_on_a_runs_curve(tmp_path, monkeypatch):
         return original(fig, ax, out, xlabel, ylabel, title)
 
     monkeypatch.setattr(plotting, "save_figure", spy)
-    (run,) = plotting.plot_runs([run_dir], str(tmp_path / "c.png"), labels=["r"])
+    from ddpg.run.checkpoint import read_best
+
+    (run,) = plotting.plot_runs([run_dir], str(tmp_path / "c.png"), labels=["r"],
+                                best_of=read_best)
     assert (run["best"]["steps"], run["best"]["mean"]) == (30, 6.0)
     marker = legends[0]["r best policy (checkpoints/best)"]
     assert list(marker.get_xdata()) == [30] and list(marker.get_ydata()) == [6.0]

@@ -32,7 +32,8 @@ def main(argv=None):
     def run(arguments):
         args = build_parser(prog).parse_args(arguments)
         # Neither module imports TensorFlow: bad input is refused in well under a second.
-        from ddpg.outputs.export import DEFAULT_OUT, check_destination, export_policy
+        from ddpg.outputs.export import DEFAULT_OUT, check_destination
+        from ddpg.run.export import export_policy
         from ddpg.run.checkpoint import find_checkpoint, read_run_env_id
 
         checkpoint = find_checkpoint(args.results_dir, args.checkpoint, best=args.best)

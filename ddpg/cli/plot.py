@@ -38,10 +38,11 @@ def main(argv=None):
             if not os.path.isdir(directory):
                 raise UserError(f"{directory} is not a folder")
         from ddpg.outputs.plotting import plot_runs
+        from ddpg.run.checkpoint import read_best
 
         try:
             runs = plot_runs(args.dirs, args.out, window=args.window, aggregate=args.aggregate,
-                             title=args.title, x_axis=args.x_axis)
+                             title=args.title, x_axis=args.x_axis, best_of=read_best)
         except ValueError as exc:
             raise UserError(str(exc)) from None
         for run in runs:

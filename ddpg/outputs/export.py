@@ -7,10 +7,10 @@ renamed into place when complete:
   export/ddpg_policy.json             the task, its spaces, preset, source checkpoint
   export/policy.tflite                with --tflite
 
-The actor's weights are read from the checkpoint through `load_actor`, the
-same loader evaluation uses, then handed as NumPy arrays to
-serving_builder.py in a child process, which writes the model with neither
-ddpg nor tflearn imported.
+ddpg.run.export reads the actor's weights from a checkpoint (through
+`load_actor`, the same loader evaluation uses) and hands them here as NumPy
+arrays; serving_builder.py, in a child process, writes the model with
+neither ddpg nor tflearn imported.
 """
 import json
 import os
@@ -110,43 +110,6 @@ def policy_description(env, env_id, state, checkpoint, tflite):
         "ddpg_version": __version__,
         "exported_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     }
-
-
-def export_policy(checkpoint, out, env_id=None, tflite=False, force=False):
-    """Write the export folder `out` from `checkpoint`; returns ddpg_policy.json's dict.
-
-    `env_id` is the task the policy is exported for (default: the one the
-    checkpoint was trained on); a checkpoint whose actor does not fit it
-    is refused before anything is written.
-    """
-    from ddpg.envs import make_env
-    from ddpg.run.checkpoint import load_actor, read_state
-
-    check_destination(out, force)
-    state = read_state(checkpoint)
-    trained_on = state.get("config", {}).get("env_id")
-    env_id = env_id or trained_on
-    if not env_id:
-        raise UserError(f"checkpoint {checkpoint} does not name its task")
-    env = make_env(env_id)
-    try:
-        sess, actor = load_actor(checkpoint, env)  # UserError on a task-shape mismatch
-        if trained_on and trained_on != env_id:
-            raise UserError(f"checkpoint {checkpoint} was trained on {trained_on}, "
-                            f"not on {env_id}")
-        try:
-            layers = actor_layers(sess, actor)
-            scaling = actor.scaling
-        finally:
-            sess.close()
-        description = policy_description(env, env_id, state, checkpoint, tflite)
-    finally:
-        env.close()
-    spec = {"center": scaling.center.tolist(), "half_range": scaling.half_range.tolist(),
-            "low": scaling.low.tolist(), "high": scaling.high.tolist(),
-            "tflite": TFLITE_FILE if tflite else None}
-    write_export(out, layers, spec, description)
-    return description
 
 
 def write_export(out, layers, spec, description):

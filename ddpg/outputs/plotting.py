@@ -25,8 +25,8 @@ from ddpg.outputs.events import (
     REWARD_TAG,
     read_event_scalars,
 )
+from ddpg.outputs.curves import mean_curve
 from ddpg.outputs.monitor import load_results
-from ddpg.run.checkpoint import read_best
 
 EVAL_TAG = EVALUATION_TAG
 STEP_GRID_POINTS = 200  # where several runs' training curves are compared on the step axis
@@ -54,7 +54,7 @@ def run_folder(directory):
     return directory
 
 
-def read_run(directory, label=None):
+def read_run(directory, label=None, best_of=None):
     """Per-episode training returns and evaluation points of one results folder.
 
     Prefers the Monitor files (gym_ddpg/ or the folder itself); falls back
@@ -65,8 +65,9 @@ def read_run(directory, label=None):
     `episode/return_vs_env_steps`; None for older runs' events), and
     `evaluations` the periodic evaluations of evaluations.json in the run's
     folder (see `run_folder`), each {"steps", "mean", "std"}; `final` its
-    evaluation.json (None without one); `best` what checkpoints/best scored
-    (None without one).
+    evaluation.json (None without one); `best` what `best_of(run folder)`
+    says the run's best checkpoint scored (ddpg.run.checkpoint.read_best,
+    which the driver and ddpg-plot pass in; None without it).
     """
     label = label or os.path.basename(os.path.normpath(directory)) or directory
     run = {"label": label, "episodes": np.zeros(0), "returns": np.zeros(0),
@@ -75,7 +76,7 @@ def read_run(directory, label=None):
                            for p in read_evaluations(os.path.join(run_folder(directory),
                                                                   PERIODIC_FILE))],
            "final": read_final_evaluation(os.path.join(run_folder(directory), FINAL_FILE)),
-           "best": read_best(run_folder(directory))}
+           "best": best_of(run_folder(directory)) if best_of else None}
     for monitor_dir in (os.path.join(directory, "gym_ddpg"), directory):
         results = load_results(monitor_dir) if os.path.isdir(monitor_dir) else None
         if results:
@@ -137,14 +138,15 @@ def bootstrap_band(curves, confidence=0.95, resamples=1000, seed=0):
 
 
 def plot_runs(directories, out, window=10, aggregate=False, title=None, labels=None,
-              x_axis="auto"):
+              x_axis="auto", best_of=None):
     """Write a learning-curve PNG of one or more runs to `out`; returns the runs.
 
     `x_axis`: "steps", "episodes", or "auto" -- steps when every run has
     periodic evaluations and Monitor episode lengths, else episodes.
+    `best_of(run folder)`, when given, marks each run's best checkpoint.
     """
     labels = labels or [None] * len(directories)
-    runs = [read_run(d, label) for d, label in zip(directories, labels)]
+    runs = [read_run(d, label, best_of) for d, label in zip(directories, labels)]
     runs_with_data = [r for r in runs if len(r["returns"])]
     if not runs_with_data:
         raise ValueError("no episodes found in " + ", ".join(map(str, directories)))
@@ -309,8 +311,6 @@ def plot_group_curves(groups, out, title=None):
     every seed of a group reached are drawn, and a dotted vertical line with
     a marker shows the group's Table 1 step.  Returns {label: (steps, mean, std)}.
     """
-    from ddpg.sweep.measures import mean_curve
-
     fig, ax = new_figure()
     drawn = {}
     for label, curves, best_step in groups:

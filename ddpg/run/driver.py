@@ -29,7 +29,7 @@ from ddpg.outputs.tensorboard import (
     mark_session_start,
     summary_writer,
 )
-from ddpg.run.checkpoint import BestPolicy, Checkpointer, latest_checkpoint
+from ddpg.run.checkpoint import BestPolicy, Checkpointer, latest_checkpoint, read_best
 from ddpg.run.folder import clear_run, prepare
 from ddpg.run.session import gpu_available, make_session
 from ddpg.run.signals import StopSignals
@@ -217,5 +217,6 @@ def finish(config, paths, env, actor, writer, state, checkpoint, train_seconds, 
         writer.flush()  # without Monitor files the curve is read from the events
         source = paths.monitor_dir if config.use_gym_monitor else paths.summary_dir
         plot_runs([source], paths.learning_curve, title=curve_title(config),
-                  labels=[os.path.basename(os.path.normpath(paths.results_dir))])
+                  labels=[os.path.basename(os.path.normpath(paths.results_dir))],
+                  best_of=read_best)
         log(f"Learning curve: {paths.learning_curve}")

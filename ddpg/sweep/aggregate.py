@@ -104,7 +104,7 @@ def curve(tasks, used, reps=REPS, seed=BOOTSTRAP_SEED):
     runs x tasks, for every step at once (one call per resample instead of
     one per step and resample, which took minutes).  None without a shared step.
     """
-    from ddpg.sweep.measures import shared_steps
+    from ddpg.outputs.curves import shared_steps
 
     flat = [(r["steps"], r["means"]) for runs in used for r in runs]
     steps, rows = shared_steps(flat)

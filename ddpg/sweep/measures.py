@@ -15,6 +15,8 @@ seeds the sample std (ddof=1) would be sqrt(10/9), about 5%, larger.
 """
 import numpy as np
 
+from ddpg.outputs.curves import shared_steps
+
 FINAL_EVALUATIONS = 10  # TD3 paper Table 2; sfujim/TD3 issue #34
 CLEANRL_EPISODES = 100  # openrlbenchmark rlops: metric_last_n_average_window
 
@@ -114,25 +116,6 @@ def cleanrl_measure(training_returns, window=CLEANRL_EPISODES, seeds=None):
     kept = None if seeds is None else [s for s, r in zip(seeds, training_returns) if len(r)]
     return _with_seeds({"mean": mean, "std": std, "seeds": len(per_seed), "episodes": window},
                        per_seed, kept)
-
-
-def shared_steps(curves):
-    """(steps every seed reached, seeds x steps array of their returns there)."""
-    curves = [dict(zip((int(s) for s in steps), map(float, means)))
-              for steps, means in curves if len(steps)]
-    if not curves:
-        return [], np.zeros((0, 0))
-    shared = sorted(set.intersection(*(set(c) for c in curves)))
-    rows = np.array([[c[step] for step in shared] for c in curves]).reshape(len(curves), -1)
-    return shared, rows
-
-
-def mean_curve(curves):
-    """(steps, mean, std) across seeds at the steps every seed reached (for the plots)."""
-    steps, rows = shared_steps(curves)
-    if not steps:
-        return [], np.zeros(0), np.zeros(0)
-    return steps, rows.mean(axis=0), rows.std(axis=0)
 
 
 def against_published(ours, mean, std=None):
