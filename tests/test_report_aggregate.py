@@ -65,6 +65,7 @@ def iqm_by_hand(values):
     return float(values[quarter:len(values) - quarter].mean())
 
 
+@pytest.mark.slow  # rliable's 2,000-resample bootstrap
 def test_normalized_scores_iqm_and_mean_match_numpy_by_hand(tmp_path):
     pytest.importorskip("rliable")
     # 4 seeds x 3 tasks = 12 scores, so the IQM is the mean of the middle 6.
@@ -120,6 +121,7 @@ def test_the_interval_is_rliables_stratified_bootstrap_with_a_fixed_seed(tmp_pat
     assert build_report([storage])["aggregate"]["groups"][0]["iqm"] == group["iqm"]
 
 
+@pytest.mark.slow  # rliable's 2,000-resample bootstrap
 def test_one_run_per_task_gives_a_zero_width_interval_and_says_so(tmp_path):
     pytest.importorskip("rliable")
     storage = sweep(tmp_path, seeds=(1,))
@@ -140,6 +142,7 @@ def test_one_run_per_task_gives_a_zero_width_interval_and_says_so(tmp_path):
     assert "![aggregate across tasks](aggregate.png)" in text
 
 
+@pytest.mark.slow  # rliable's 2,000-resample bootstrap
 def test_the_iqm_curve_against_steps_is_the_iqm_at_each_shared_step(tmp_path):
     pytest.importorskip("rliable")
     from rliable import metrics
@@ -159,6 +162,7 @@ def test_the_iqm_curve_against_steps_is_the_iqm_at_each_shared_step(tmp_path):
                                [metrics.aggregate_iqm(values[..., j]) for j in range(5)])
 
 
+@pytest.mark.slow  # rliable's 2,000-resample bootstrap
 def test_tasks_give_the_fewest_finished_runs_and_a_running_trial_is_marked(tmp_path):
     pytest.importorskip("rliable")
     storage = sweep(tmp_path, running=("Walker2d-v5", 2))
@@ -179,6 +183,7 @@ def test_tasks_give_the_fewest_finished_runs_and_a_running_trial_is_marked(tmp_p
     assert len(marked) == 4 and all(line.startswith("| Walker2d-v5 |") for line in marked)
 
 
+@pytest.mark.slow  # rliable's 2,000-resample bootstrap
 def test_a_task_without_a_baseline_or_a_finished_run_is_left_out_by_name(tmp_path):
     pytest.importorskip("rliable")
     storage = sweep(tmp_path)
@@ -209,6 +214,7 @@ def test_without_a_baseline_or_without_rliable_the_report_says_so_in_one_line(
     assert not (out / "aggregate.png").exists()
 
 
+@pytest.mark.slow  # rliable's 2,000-resample bootstrap
 def test_two_baselines_that_disagree_on_a_task_are_refused(tmp_path, capsys):
     from ddpg.cli import sweep as cli
 
