@@ -77,9 +77,17 @@ class SweepSpec:
     suite: str = None
     cpus_per_trial: float = 1
     max_failures: int = 3
+    # Named settings sets instead of a grid: [[label, {name: value}], ...].  A
+    # study's candidates differ in many settings at once, which no product of
+    # values describes and no folder name could spell; the label names the folder.
+    variants: list = dataclasses.field(default_factory=list)
 
     def trials(self):
-        """Every trial: tasks x grid combinations x seeds, in that order."""
+        """Every trial: tasks x grid combinations (or variants) x seeds, in that order."""
+        if self.variants:
+            return [Trial(env_id, seed, dict(values), labelled_folder(env_id, label, seed))
+                    for env_id in self.envs for label, values in self.variants
+                    for seed in self.seeds]
         names = list(self.grid)
         combos = [dict(zip(names, values))
                   for values in itertools.product(*(self.grid[n] for n in names))] or [{}]
@@ -92,6 +100,10 @@ class SweepSpec:
         # names the trials' folders.
         data["grid"] = [[k, [_jsonable(v) for v in vs]] for k, vs in self.grid.items()]
         data["fixed"] = {k: _jsonable(v) for k, v in self.fixed.items()}
+        data["variants"] = [[label, {k: _jsonable(v) for k, v in values.items()}]
+                            for label, values in self.variants]
+        if not data["variants"]:
+            del data["variants"]  # sweep.json files of grid sweeps stay as they were
         return data
 
     @classmethod
@@ -101,6 +113,8 @@ class SweepSpec:
         pairs = spec.grid.items() if isinstance(spec.grid, dict) else spec.grid
         spec.grid = {k: [_from_json(k, v) for v in vs] for k, vs in pairs}
         spec.fixed = {k: _from_json(k, v) for k, v in spec.fixed.items()}
+        spec.variants = [[label, {k: _from_json(k, v) for k, v in values.items()}]
+                         for label, values in spec.variants or []]
         return spec
 
 
@@ -223,6 +237,11 @@ def trial_folder(env_id, variant, seed):
         parts.append(_safe("_".join(f"{k}={format_value(v)}" for k, v in variant.items())))
     parts.append(f"seed-{seed}")
     return "/".join(parts)
+
+
+def labelled_folder(env_id, label, seed):
+    """runs/<env>/<label>/seed-<n>: a variant's folder, named by its label alone."""
+    return "/".join([RUNS, _safe(env_id), _safe(label), f"seed-{seed}"])
 
 
 def format_value(value):
