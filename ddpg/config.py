@@ -177,6 +177,8 @@ _LONG_START = {
     "Ant": {"start_steps": 10000, "learning_starts": 10000},
 }
 PRESET_TASK_SETTINGS = {"fujimoto2018": _LONG_START, "td3": _LONG_START}
+# Settings that take one of a few names: the flags' choices and a settings file's check.
+CHOICES = {"noise": NOISE_TYPES, "preset": tuple(PRESETS), "hidden_init": HIDDEN_INITS}
 
 
 def task_name(env_id):

@@ -2,10 +2,11 @@
 """Train DDPG on Pendulum-v1: the classic tutorial's main job.
 
 Every upper-case constant below is a default that a flag of the same
-meaning overrides (`--help` lists them).  GAMMA, TAU, the learning rates and
-the minibatch are the 2016 tutorial's; MAX_EPISODES is chosen so that the
-run finishes in a few minutes on two CPU cores with a pendulum that swings
-up and balances (see the README for what differs from 2016 and why).
+meaning, or a settings file given with --config, overrides (`--help` lists
+them).  GAMMA, TAU, the learning rates and the minibatch are the 2016
+tutorial's; MAX_EPISODES is chosen so that the run finishes in a few
+minutes on two CPU cores with a pendulum that swings up and balances (see
+the README for what differs from 2016 and why).
 """
 import os
 import sys

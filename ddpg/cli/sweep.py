@@ -15,7 +15,8 @@ DEFAULT_CPUS_PER_TRIAL = 1
 DEFAULT_MAX_FAILURES = 3
 DEFAULT_SEEDS = "0"
 # Options that define a new sweep; --resume takes them from sweep.json instead.
-DEFINING = ("env", "suite", "seeds", "preset", "grid", "name", "cpus_per_trial", "max_failures")
+DEFINING = ("env", "suite", "seeds", "preset", "config", "grid", "name", "cpus_per_trial",
+            "max_failures")
 
 
 def _training_fields():
@@ -41,6 +42,14 @@ def build_parser(prog):
                                       f"{DEFAULT_SEEDS}; a suite's own otherwise)")
     grid.add_argument("--preset", choices=sorted(settings.PRESETS),
                       help="published settings every trial starts from (default: tutorial)")
+    grid.add_argument("--config", metavar="FILE",
+                      help="training settings for every trial from a JSON file (YAML if named "
+                           ".yaml/.yml): a run's config.json, a tuned best.json or a mapping of "
+                           "settings; its preset is the sweep's unless --preset is given, and "
+                           "the training flags and --grid override its values; its task is run "
+                           "when neither --env nor --suite is given; seeds, threads, folders, "
+                           "GIF, plot and rendering come from the sweep, not the file; a "
+                           "suite's budget overrides the file's")
     grid.add_argument("--grid", action="append", metavar="KEY=V1,V2",
                       help="a training setting and its values; several --grid give the "
                            "product (list values: hidden_sizes=400,300;256,256)")
@@ -107,23 +116,26 @@ def spec_from_args(args):
     from ddpg.errors import UserError
     from ddpg.sweep.grid import SUITES, SweepSpec, parse_grid, parse_seeds
 
-    fixed = {}
-    for field in _training_fields():
-        text = getattr(args, "set_" + field.name)
-        if text is not None:
-            fixed[field.name] = settings.parse_value(field.name, text)
-    preset = args.preset
+    # Every trial's settings, each layer over the last: the --config file, a suite's budget,
+    # the training flags (then, per trial, the grid's values).
+    from_file = file_settings(args.config)
+    fixed = {name: value for name, value in from_file.items()
+             if name in {field.name for field in _training_fields()}}
+    flags = training_flags(args)
+    preset = args.preset or from_file.get("preset")
     if args.suite:
         if args.env:
             raise UserError("give --suite or --env, not both")
         suite = SUITES[args.suite]
         envs = list(suite["envs"])
         preset = preset or suite["preset"]
-        fixed.setdefault("total_steps", suite["total_steps"])
+        fixed["total_steps"] = suite["total_steps"]
         seeds = parse_seeds(args.seeds or suite["seeds"])
     else:
-        envs = list(dict.fromkeys(args.env or []))
+        file_task = [from_file["env_id"]] if "env_id" in from_file else []
+        envs = list(dict.fromkeys(args.env or file_task))
         seeds = parse_seeds(args.seeds or DEFAULT_SEEDS)
+    fixed.update(flags)
     if not envs:
         raise UserError("no task to run: give --env ID [ID ...] or --suite NAME")
     cpus = DEFAULT_CPUS_PER_TRIAL if args.cpus_per_trial is None else args.cpus_per_trial
@@ -137,6 +149,25 @@ def spec_from_args(args):
                      grid=parse_grid(args.grid), fixed=fixed, suite=args.suite,
                      cpus_per_trial=int(cpus) if float(cpus).is_integer() else cpus,
                      max_failures=failures)
+
+
+def training_flags(args):
+    """{setting: value} of the training flags given, each parsed as ddpg-train would."""
+    return {field.name: settings.parse_value(field.name, getattr(args, "set_" + field.name))
+            for field in _training_fields() if getattr(args, "set_" + field.name) is not None}
+
+
+def file_settings(path):
+    """The --config file's settings, {} without one.
+
+    All of them: its task and preset may define the sweep's, though the
+    trials take only the settings a sweep does not set itself.
+    """
+    if path is None:
+        return {}
+    from ddpg.config_file import read_settings
+
+    return read_settings(path)
 
 
 def default_storage(name):
@@ -316,7 +347,8 @@ def write_random_baseline(args):
     from ddpg.sweep import random_baseline
     from ddpg.sweep.grid import SUITES
 
-    given = [f"--{n.replace('_', '-')}" for n in ("seeds", "preset", "grid", "resume", "collect")
+    given = [f"--{n.replace('_', '-')}"
+             for n in ("seeds", "preset", "config", "grid", "resume", "collect")
              if getattr(args, n) not in (None, [], False)]
     if given:
         raise UserError(f"--random-baseline measures a random policy: {', '.join(given)} does "

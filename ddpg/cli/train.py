@@ -4,7 +4,8 @@ Every flag, its help and its default come from `ddpg.config.TrainConfig`.
 The script keeps the tutorial's hyperparameters as module-level constants,
 which are the defaults here.  Flags are parsed with no defaults so that a
 resumed run can tell what was given on the command line (which overrides)
-from what was not (taken from the checkpoint).
+from what was not (taken from the checkpoint), and a --config file can sit
+between the preset and the flags.
 """
 import argparse
 import os
@@ -15,14 +16,13 @@ from ddpg.cli import OneLineArgumentParser, guarded, prog_name
 
 # Folders that follow --results-dir unless given themselves.
 RESULTS_SUBFOLDERS = ("monitor_dir", "summary_dir")
-CHOICES = {"noise": settings.NOISE_TYPES, "preset": tuple(settings.PRESETS),
-           "hidden_init": settings.HIDDEN_INITS}
 
 
 def build_parser(defaults, prog):
     """argparse from TrainConfig's fields; `defaults` maps field names to shown defaults."""
     parser = OneLineArgumentParser(
         prog=prog, description="Train DDPG (TF1 graph mode) on a continuous-control task.")
+    add_config_flag(parser)
     for field in settings.fields():
         flag, default, text = settings.flag_of(field), defaults[field.name], field.metadata["help"]
         if field.type in (bool, "bool"):
@@ -44,8 +44,19 @@ def build_parser(defaults, prog):
         if isinstance(default, tuple):
             shown = ",".join(map(str, default))
         parser.add_argument(*settings.flags_of(field), dest=field.name, type=kind, default=None,
-                            choices=CHOICES.get(field.name), help=f"{text} (default: {shown})")
+                            choices=settings.CHOICES.get(field.name),
+                            help=f"{text} (default: {shown})")
     return parser
+
+
+def add_config_flag(parser):
+    """--config FILE, first in --help: it is the layer the other flags override."""
+    parser.add_argument(
+        "--config", metavar="FILE", default=None,
+        help="settings from a JSON file (YAML if named .yaml/.yml): any run's config.json, a "
+             "tuned best.json, or a mapping such as {\"preset\": \"td3\", \"tau\": 0.01}; "
+             "they override the preset's, and flags override them; the file's folders and "
+             "force/resume are ignored (the run goes to --results-dir); not with --resume")
 
 
 def defaults_from_constants(module_globals=None):
@@ -62,11 +73,13 @@ def _relative_to_results(defaults, name):
 
 
 def config_from_args(args, defaults):
-    """TrainConfig from the defaults, the preset (or, on --resume, the checkpoint), then flags."""
+    """TrainConfig from layers, each overriding the one before: the defaults, the preset (or,
+    on --resume, the checkpoint), the --config file, the flags given."""
     from ddpg.errors import UserError
     from ddpg.run.checkpoint import checkpoint_dir, latest_checkpoint, read_state, resume_hint
 
     given = {k: v for k, v in vars(args).items() if v is not None}
+    from_file = settings_file(given.pop("config", None), given.get("resume"))
     base = dict(defaults)
     results_dir = given.get("results_dir", base["results_dir"])
     saved = None
@@ -80,8 +93,10 @@ def config_from_args(args, defaults):
             base.update({k: v for k, v in saved.items()
                          if k in base and k not in settings.RUN_ACTIONS})
     if saved is None or "preset" in given:
-        base["preset"] = given.get("preset", base["preset"])
-        base.update(settings.preset_values(base["preset"], given.get("env_id", base["env_id"])))
+        base["preset"] = given.get("preset", from_file.get("preset", base["preset"]))
+        env_id = given.get("env_id", from_file.get("env_id", base["env_id"]))
+        base.update(settings.preset_values(base["preset"], env_id))
+    base.update(from_file)
     base.update(given)
     for name in RESULTS_SUBFOLDERS:
         if name not in given:
@@ -89,6 +104,20 @@ def config_from_args(args, defaults):
     for name in settings.RUN_ACTIONS:
         base[name] = bool(given.get(name))
     return settings.TrainConfig(**base)
+
+
+def settings_file(path, resume):
+    """The --config file's settings ({} without one); refused with --resume."""
+    if path is None:
+        return {}
+    if resume:
+        from ddpg.errors import UserError
+
+        raise UserError("--config and --resume do not go together: a resumed run takes its "
+                        "settings from its checkpoint (flags may still override them)")
+    from ddpg.config_file import read_settings
+
+    return read_settings(path)
 
 
 def main(argv=None, defaults=None):
