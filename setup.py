@@ -21,7 +21,8 @@ MUJOCO = ["gymnasium[mujoco]>=1.0,<1.5"]
 # The sweep report's aggregate across tasks: rliable 1.2.0 (the last release) imports arch,
 # and fails at import with arch 8 or pandas 3; this range imports and computes (SPEC 11).
 REPORT = ["rliable==1.2.0", "arch>=7.2,<8", "pandas>=2.2,<3"]
-SWEEP = ["ray[tune]>=2.41,<3"] + REPORT  # ray.tune.report/RunConfig/Checkpoint: 2.41+
+# ddpg-tune's searcher: Optuna through Ray Tune's OptunaSearch (tested: optuna 5.1.0).
+SWEEP = ["ray[tune]>=2.41,<3", "optuna>=4,<6"] + REPORT  # tune.report/RunConfig: Ray 2.41+
 NOTEBOOK = ["notebook>=7,<8", "ipykernel>=6,<8", "nbclient>=0.10,<0.12", "nbformat>=5.9,<6"]
 DOCS = ["mkdocs>=1.6,<2", "mkdocs-material>=9.5,<10", "mkdocstrings>=1.0,<2",
         "mkdocstrings-python>=2.0,<3"]  # tested: 1.6.1, 9.8.2, 1.0.8, 2.0.11
@@ -56,6 +57,7 @@ setup(
             "ddpg-plot=ddpg_scripts.plot:main",
             "ddpg-sweep=ddpg_scripts.sweep:main",
             "ddpg-export=ddpg_scripts.export:main",
+            "ddpg-tune=ddpg_scripts.tune:main",
         ]
     },
     classifiers=[

@@ -1,0 +1,383 @@
+"""`scripts/tune.py` / `ddpg-tune`: a hyperparameter study that is checked on seeds it never saw.
+
+Three stages in one command, each resumable: the search (Optuna's seeded
+TPE through Ray Tune, ASHA pruning on the mean over `--seeds-per-trial`
+seeds), the validation (the top candidates and the base preset retrained on
+held-out seeds, an ordinary sweep with the package's report), and the
+outputs (best.json, study.md, Optuna's plots).  Every refusal comes before
+Ray starts or anything is written, as one line with exit code 2.
+"""
+import os
+import shutil
+import sys
+
+from ddpg import config as settings
+from ddpg.cli import OneLineArgumentParser, guarded, prog_name
+
+DEFAULTS = {"trials": 40, "seeds_per_trial": 2, "validate_seeds": "5", "eval_episodes": 5,
+            "score_last": 3, "top": 3, "sampler_seed": 0, "reduction_factor": 3,
+            "cpus_per_trial": 1, "max_failures": 3}
+VALIDATE_FROM = 1000  # held-out seeds start here when only their number is given
+# Options that define a new study; --resume takes them from study.json instead.
+DEFINING = ("env", "preset", "space", "trials", "total_steps", "eval_every", "eval_episodes",
+            "seeds_per_trial", "search_seeds", "validate_seeds", "score_last", "top",
+            "baselines", "sampler_seed", "grace_steps", "reduction_factor", "cpus_per_trial",
+            "max_failures", "config", "name")
+
+
+def build_parser(prog):
+    from ddpg.sweep.space import BUILT_IN
+
+    parser = OneLineArgumentParser(
+        prog=prog, description="Search settings with Optuna (TPE) on Ray Tune, pruning with "
+        "ASHA, then retrain the best candidates and the base preset on held-out seeds.")
+    what = parser.add_argument_group("what to search")
+    what.add_argument("--env", metavar="ID", help="Gymnasium task id")
+    what.add_argument("--preset", choices=sorted(settings.PRESETS),
+                      help="the base every candidate starts from and is validated against "
+                           "(default fujimoto2018)")
+    what.add_argument("--config", metavar="FILE",
+                      help="settings every candidate starts from, over the preset (a run's "
+                           "config.json, a best.json)")
+    what.add_argument("--space", metavar="NAME|FILE",
+                      help=f"the search space: {' or '.join(sorted(BUILT_IN))} (built in; "
+                           "default: td3 for a base with twin critics, else ddpg), or a JSON/"
+                           "YAML file; --print-space shows one to start from")
+    what.add_argument("--print-space", action="store_true",
+                      help="print the space as JSON and exit")
+    budget = parser.add_argument_group("the budget and the score")
+    budget.add_argument("--trials", type=int, help=f"candidates to try (default "
+                                                   f"{DEFAULTS['trials']})")
+    budget.add_argument("--total-steps", type=int, help="environment steps per candidate seed")
+    budget.add_argument("--eval-every", type=int,
+                        help="evaluate (and report to the pruner) every N steps "
+                             "(default: a quarter of --total-steps)")
+    budget.add_argument("--eval-episodes", type=int,
+                        help=f"episodes per evaluation (default {DEFAULTS['eval_episodes']})")
+    budget.add_argument("--seeds-per-trial", type=int,
+                        help=f"seeds each candidate trains on; the searcher sees their mean "
+                             f"(default {DEFAULTS['seeds_per_trial']}: seeds 0 to k-1)")
+    budget.add_argument("--search-seeds", metavar="SEEDS",
+                        help="the search's seeds instead, e.g. 0-1 or 3,7")
+    budget.add_argument("--validate-seeds", metavar="M|SEEDS",
+                        help=f"held-out seeds: a count (from {VALIDATE_FROM}) or a list/range "
+                             f"such as 100-104 (default {DEFAULTS['validate_seeds']})")
+    budget.add_argument("--score-last", type=int,
+                        help=f"a seed's score is the mean of its last N evaluations (default "
+                             f"{DEFAULTS['score_last']})")
+    budget.add_argument("--top", type=int, help=f"candidates validated (default "
+                                                f"{DEFAULTS['top']})")
+    budget.add_argument("--baselines", nargs="+", metavar="PRESET",
+                        choices=sorted(settings.PRESETS),
+                        help="further presets validated beside the base")
+    budget.add_argument("--sampler-seed", type=int,
+                        help=f"seed of Optuna's TPE sampler (default {DEFAULTS['sampler_seed']})")
+    budget.add_argument("--grace-steps", type=int,
+                        help="ASHA: steps before any candidate may be pruned "
+                             "(default --eval-every)")
+    budget.add_argument("--reduction-factor", type=int,
+                        help=f"ASHA: keep 1 in N at each rung (default "
+                             f"{DEFAULTS['reduction_factor']})")
+    where = parser.add_argument_group("where and how")
+    where.add_argument("--name", help="study name (default: <task>-<preset>)")
+    where.add_argument("--storage", metavar="DIR",
+                       help="the study's folder (default results/tuning/<name>)")
+    where.add_argument("--num-cpus", type=int, help="CPUs Ray may use when it starts here")
+    where.add_argument("--address", metavar="ADDR",
+                       help="join this Ray cluster (HOST:PORT or auto), as ddpg-sweep does")
+    where.add_argument("--cpus-per-trial", type=float,
+                       help=f"CPUs per candidate (default {DEFAULTS['cpus_per_trial']})")
+    where.add_argument("--max-failures", type=int,
+                       help=f"retries of a candidate whose worker dies (default "
+                            f"{DEFAULTS['max_failures']})")
+    where.add_argument("--ray-temp-dir", metavar="DIR", help="as ddpg-sweep's")
+    where.add_argument("--resume", action="store_true",
+                       help="continue the study in --storage: no finished candidate runs again")
+    where.add_argument("--force", action="store_true", help="replace the study in --storage")
+    return parser
+
+
+def spec_from_args(args):
+    """The StudySpec the flags describe; UserError for anything that cannot run."""
+    from ddpg.errors import UserError
+    from ddpg.sweep import space as spaces
+    from ddpg.sweep.grid import check_envs, parse_seeds
+    from ddpg.sweep.study import StudySpec
+
+    value = {k: getattr(args, k) if getattr(args, k) is not None else DEFAULTS.get(k)
+             for k in DEFAULTS}
+    if not args.env:
+        raise UserError("--env ID is needed: the task to tune for")
+    if value["trials"] < 1:
+        raise UserError(f"--trials must be at least 1, got {value['trials']}")
+    if not args.total_steps or args.total_steps < 1:
+        raise UserError("--total-steps N is needed: the steps each candidate seed trains")
+    eval_every = args.eval_every if args.eval_every is not None \
+        else max(1, args.total_steps // 4)
+    if not 0 < eval_every <= args.total_steps:
+        raise UserError(f"--eval-every must be 1 to --total-steps ({args.total_steps}), got "
+                        f"{eval_every}: the pruner and the score need evaluations")
+    for flag in ("eval_episodes", "seeds_per_trial", "score_last", "top", "cpus_per_trial"):
+        if not value[flag] > 0:
+            raise UserError(f"--{flag.replace('_', '-')} must be more than 0, got {value[flag]}")
+    if value["reduction_factor"] < 2:
+        raise UserError(f"--reduction-factor must be 2 or more, got {value['reduction_factor']}")
+    if value["max_failures"] < 0:
+        raise UserError(f"--max-failures must be 0 or more, got {value['max_failures']}")
+    if args.grace_steps is not None and not 0 < args.grace_steps <= args.total_steps:
+        raise UserError(f"--grace-steps must be 1 to --total-steps, got {args.grace_steps}")
+    search_seeds = parse_seeds(args.search_seeds) if args.search_seeds \
+        else list(range(value["seeds_per_trial"]))
+    if args.search_seeds and args.seeds_per_trial is not None \
+            and len(search_seeds) != args.seeds_per_trial:
+        raise UserError(f"--search-seeds gives {len(search_seeds)} seeds but --seeds-per-trial "
+                        f"says {args.seeds_per_trial}")
+    validate_seeds = parse_validate_seeds(value["validate_seeds"])
+    overlap = sorted(set(search_seeds) & set(validate_seeds))
+    if overlap:
+        raise UserError(f"--validate-seeds must be seeds the search never used; "
+                        f"{', '.join(map(str, overlap))} are search seeds")
+    fixed = {}
+    if args.config:
+        from ddpg.config_file import read_settings
+
+        fixed = read_settings(args.config)
+    for name in ("env_id", "random_seed", "total_steps", "eval_every", "eval_episodes"):
+        fixed.pop(name, None)  # the study's own flags set these
+    preset = args.preset or fixed.pop("preset", None) or "fujimoto2018"
+    fixed.pop("preset", None)
+    spec = StudySpec(name=args.name or f"{args.env}-{preset}", env_id=args.env, preset=preset,
+                     trials=value["trials"], total_steps=args.total_steps,
+                     eval_every=eval_every, eval_episodes=value["eval_episodes"],
+                     search_seeds=search_seeds, validate_seeds=validate_seeds, space={},
+                     fixed=fixed, score_last=value["score_last"], top=value["top"],
+                     baselines=list(dict.fromkeys(args.baselines or [])),
+                     sampler_seed=value["sampler_seed"], grace_steps=args.grace_steps or 0,
+                     reduction_factor=value["reduction_factor"],
+                     cpus_per_trial=_whole(value["cpus_per_trial"]),
+                     max_failures=value["max_failures"])
+    base = spec.base_config()
+    settings.validate(base)
+    spec.space_name, spec.space = spaces.load(args.space or spaces.default_space_name(base))
+    spaces.check(spec.space, base)
+    check_envs([spec.env_id])
+    return spec
+
+
+def parse_validate_seeds(text):
+    """'5' -> 5 seeds from VALIDATE_FROM; '100-104' or '7,9' -> those seeds."""
+    from ddpg.errors import UserError
+    from ddpg.sweep.grid import parse_seeds
+
+    text = str(text).strip()
+    if text.isdigit():
+        count = int(text)
+        if count < 1:
+            raise UserError("--validate-seeds must be at least 1: the winner is chosen on them")
+        return list(range(VALIDATE_FROM, VALIDATE_FROM + count))
+    return parse_seeds(text)
+
+
+def _whole(number):
+    return int(number) if float(number).is_integer() else number
+
+
+def default_storage(name):
+    from ddpg.sweep.grid import _safe
+
+    return os.path.join("results", "tuning", _safe(name))
+
+
+def check_storage(storage, resume, force):
+    from ddpg.errors import UserError
+    from ddpg.run.folder import check_writable
+    from ddpg.sweep.study import STUDY_FILE
+
+    check_writable(storage)
+    exists = os.path.exists(os.path.join(storage, STUDY_FILE))
+    if resume and not exists:
+        raise UserError(f"--resume: {storage} holds no study to continue")
+    if not resume and exists and not force:
+        raise UserError(f"{storage} already holds a study; use --resume to continue it or "
+                        "--force to replace it")
+
+
+def main(argv=None):
+    prog = prog_name("ddpg-tune")
+
+    @guarded(prog)
+    def run(arguments):
+        from ddpg.errors import UserError
+
+        args = build_parser(prog).parse_args(arguments)
+        if args.resume and args.force:
+            raise UserError("--force and --resume contradict each other: choose one")
+        if args.num_cpus is not None and args.num_cpus < 1:
+            raise UserError(f"--num-cpus must be at least 1, got {args.num_cpus}")
+        if args.print_space:
+            return print_space(args)
+        _check_extra()
+        spec, storage = resumed_study(args) if args.resume else new_study(args)
+        from ddpg.sweep import runner
+
+        if args.address:
+            runner.check_address(args.address)
+        else:
+            runner.check_temp_dir(args.ray_temp_dir)
+        from ddpg.sweep.study import STUDY_FILE
+
+        if not args.resume:
+            if args.force:
+                clear_study(storage)
+            os.makedirs(storage, exist_ok=True)
+            from ddpg import atomic
+
+            atomic.write_json(os.path.join(storage, STUDY_FILE), spec.to_dict())
+        return run_study(spec, storage, args)
+
+    return run(argv)
+
+
+def _check_extra():
+    from ddpg.errors import UserError
+    from ddpg.extras import needs_extra
+
+    for module in ("ray", "optuna"):
+        try:
+            __import__(module)
+        except ImportError:
+            raise UserError(needs_extra("ddpg-tune", module, "sweep")) from None
+
+
+def print_space(args):
+    import json
+
+    from ddpg.sweep import space as spaces
+
+    base = settings.resolve(preset=args.preset or "fujimoto2018",
+                            overrides={"env_id": args.env} if args.env else None)
+    _, space = spaces.load(args.space or spaces.default_space_name(base))
+    print(json.dumps(space, indent=2))
+    return 0
+
+
+def new_study(args):
+    spec = spec_from_args(args)
+    from ddpg.sweep.runner import load_spec  # noqa: F401 (fails early without Ray's extra)
+
+    storage = os.path.abspath(args.storage or default_storage(spec.name))
+    check_storage(storage, resume=False, force=args.force)
+    return spec, storage
+
+
+def resumed_study(args):
+    import json
+
+    from ddpg.errors import UserError
+    from ddpg.sweep.study import STUDY_FILE, StudySpec
+
+    given = [f"--{n.replace('_', '-')}" for n in DEFINING if getattr(args, n) not in (None, [])]
+    if given:
+        raise UserError(f"--resume continues the study as it was defined; drop "
+                        f"{', '.join(given)}")
+    if not args.storage:
+        raise UserError("--resume needs --storage DIR, the study's folder")
+    storage = os.path.abspath(args.storage)
+    check_storage(storage, resume=True, force=False)
+    try:
+        with open(os.path.join(storage, STUDY_FILE), encoding="utf-8") as handle:
+            return StudySpec.from_dict(json.load(handle)), storage
+    except (ValueError, TypeError) as exc:
+        raise UserError(f"{os.path.join(storage, STUDY_FILE)} is not a study: {exc}") from None
+
+
+def clear_study(storage):
+    """--force: remove what an earlier study wrote there (other files stay)."""
+    from ddpg.outputs.study_plots import HISTORY_PNG, IMPORTANCE_PNG
+    from ddpg.sweep import search, study, validation
+
+    for name in (search.TUNE_DIR, "runs", study.VALIDATION_DIR):
+        shutil.rmtree(os.path.join(storage, name), ignore_errors=True)
+    for name in (study.STUDY_FILE, study.CANDIDATES_FILE, search.ELAPSED_FILE,
+                 validation.BEST_FILE, validation.SUMMARY_FILE, validation.VALIDATION_FILE,
+                 HISTORY_PNG, IMPORTANCE_PNG, "STOP"):
+        path = os.path.join(storage, name)
+        if os.path.exists(path):
+            os.remove(path)
+
+
+def run_study(spec, storage, args):
+    """Search, then validate, then write the outputs; each stage skips what is done."""
+    from ddpg.sweep import runner, search, validation
+    from ddpg.sweep.study import VALIDATION_DIR
+
+    ray_options = {"address": args.address, "num_cpus": args.num_cpus,
+                   "temp_dir": args.ray_temp_dir}
+    records = search.read_candidates(storage)
+    ended = [r for r in records.values() if r["status"] != "running"]
+    print(f"Study {spec.name}: {spec.trials} candidates x {len(spec.search_seeds)} seeds x "
+          f"{spec.total_steps:,} steps on {spec.env_id}, base {spec.preset}, space "
+          f"{spec.space_name}; storage {storage}", flush=True)
+    if len(ended) < spec.trials:
+        records, _ = search.run(spec, storage, resume=os.path.isdir(
+            os.path.join(storage, search.TUNE_DIR)) and bool(args.resume), **ray_options)
+        ended = [r for r in records.values() if r["status"] != "running"]
+        if len(ended) < spec.trials:
+            print(f"Search stopped: {len(ended)} of {spec.trials} candidates ended. "
+                  f"Continue it with: {prog_name('ddpg-tune')} --resume --storage {storage}")
+            return 130
+    search_seconds = search._saved_elapsed(storage)
+    chosen = validation.top_candidates(records, spec.top)
+    if not chosen:
+        print("No candidate finished: nothing to validate (see candidates.json)")
+        return 1
+    vspec = validation.validation_spec(spec, chosen)
+    vstorage = os.path.join(storage, VALIDATION_DIR)
+    vresume = os.path.exists(os.path.join(vstorage, runner.SPEC_FILE))
+    if not vresume:
+        os.makedirs(vstorage, exist_ok=True)
+        runner.save_spec(vstorage, vspec)
+    print(f"Validation: {', '.join(label for label, _ in vspec.variants)} on held-out seeds "
+          f"{', '.join(map(str, spec.validate_seeds))}", flush=True)
+    outcome = runner.outcome(vspec, vstorage)
+    if outcome["unfinished"]:
+        outcome = runner.run(vspec, vstorage, resume=vresume and os.path.isdir(
+            os.path.join(vstorage, runner.TUNE_DIR)), **ray_options)
+        runner.print_outcome(outcome, vstorage)
+        if outcome["unfinished"]:
+            print(f"Continue it with: {prog_name('ddpg-tune')} --resume --storage {storage}")
+            return 130
+    from ddpg.sweep.report import write_report
+
+    write_report([vstorage])
+    figures = validation.summarize(spec, vspec, storage, records)
+    winner, verdict = validation.decide(spec, figures)
+    validation_seconds = sum(_trial_seconds(vstorage, t.folder) for t in vspec.trials())
+    validation.write_json(os.path.join(storage, validation.VALIDATION_FILE),
+                          {"figures": figures, "winner": winner, "verdict": verdict})
+    with open(os.path.join(storage, "study.md.tmp"), "w", encoding="utf-8") as handle:
+        handle.write(validation.summary_markdown(spec, records, figures, winner, verdict,
+                                                 search_seconds, validation_seconds))
+    os.replace(os.path.join(storage, "study.md.tmp"),
+               os.path.join(storage, validation.SUMMARY_FILE))
+    if winner:
+        print(f"Best: {validation.write_best(storage, spec, winner, figures, verdict, records)}")
+    from ddpg.outputs.study_plots import write_plots
+    from ddpg.sweep.space import distributions
+
+    for png, where in write_plots(records, distributions(spec.space), storage,
+                                  f"{spec.name}: {spec.env_id}").items():
+        print(f"{png}: {where}")
+    print(f"Verdict: {verdict['why']}")
+    print(f"Summary: {os.path.join(storage, validation.SUMMARY_FILE)}")
+    return 0 if winner else 1
+
+
+def _trial_seconds(storage, folder):
+    from ddpg.sweep.trial import read_status
+
+    return read_status(os.path.join(storage, folder)).get("wall_seconds") or 0.0
+
+
+def script_main(argv=None):
+    sys.exit(main(argv))
