@@ -341,3 +341,176 @@ def test_committed_benchmark_reports_rebuild_unchanged(tmp_path):
                 # Its aggregate across tasks needs rliable (the sweep and test extras).
                 pytest.importorskip("rliable")
         assert rebuild_differences(folder) == [], f"{folder}: the committed report is stale"
+
+
+# -- a trial is known by the settings its config.json records; its folder name is a label ---
+
+def rows_of(report):
+    return {(g["task"], g["preset"], g["variant"]): g["seeds"] for g in report["groups"]}
+
+
+def test_grid_values_holding_underscores_and_commas_group_by_their_settings(capsys, tmp_path):
+    """hidden_init=fan_in holds '_' and hidden_sizes=400,300 a ',' (its folder says 400x300).
+    The grid's (fan_in, 400,300) is fujimoto2018's own settings: its seed and a plain
+    fujimoto2018 sweep's seed form one row, named by the shorter label."""
+    from ddpg.sweep.grid import parse_grid
+
+    grid, plain = tmp_path / "grid", tmp_path / "plain"
+    spec = save_spec(grid, ["Hopper-v5"], [0], name="grid", grid=parse_grid(
+        ["hidden_init=fan_in,tflearn", "hidden_sizes=400,300;64,64"]))
+    for index, trial in enumerate(spec.trials()):
+        write_trial(grid, trial.folder, "Hopper-v5", [(100, [index, index])], final=index,
+                    config=trial.variant)
+    save_spec(plain, ["Hopper-v5"], [1], name="plain")
+    write_trial(plain, "runs/Hopper-v5/seed-1", "Hopper-v5", [(100, [4.0, 4.0])], final=4.0)
+    out = tmp_path / "bench"
+    code, _, err = run(capsys, "--report", grid, plain, "--out", out, "--collect")
+    assert code == 0, err
+    report = json.loads((out / REPORT_JSON).read_text())
+    assert rows_of(report) == {
+        ("Hopper-v5", "fujimoto2018", ""): [0, 1],
+        ("Hopper-v5", "fujimoto2018", "hidden_init=fan_in_hidden_sizes=64x64"): [0],
+        ("Hopper-v5", "fujimoto2018", "hidden_init=tflearn_hidden_sizes=400x300"): [0],
+        ("Hopper-v5", "fujimoto2018", "hidden_init=tflearn_hidden_sizes=64x64"): [0]}
+    row = next(g for g in report["groups"] if g["variant"] == "")
+    assert row["table1"]["per_seed"] == [{"seed": 0, "value": 0.0}, {"seed": 1, "value": 4.0}]
+    assert sorted(os.listdir(out / "runs" / "Hopper-v5")) == [
+        "preset=fujimoto2018", "preset=fujimoto2018_hidden_init=fan_in_hidden_sizes=64x64",
+        "preset=fujimoto2018_hidden_init=tflearn_hidden_sizes=400x300",
+        "preset=fujimoto2018_hidden_init=tflearn_hidden_sizes=64x64"]
+    assert sorted(os.listdir(out / "runs" / "Hopper-v5" / "preset=fujimoto2018")) == \
+        ["seed-0", "seed-1"]
+    assert rebuild_differences(str(out)) == []
+    # The same settings and seed under two labels is one trial, found twice.
+    write_trial(plain, "runs/Hopper-v5/seed-0", "Hopper-v5", [(100, [4.0, 4.0])], final=4.0)
+    line = refused(capsys, "--report", grid, plain, "--out", tmp_path / "again")
+    assert "Hopper-v5 (fujimoto2018" in line and "seed 0 is in both" in line
+
+
+def study(tmp_path, name, candidates):
+    """A study's folder: {'cand-0001/seed-0': (settings, label or None)}, no sweep.json."""
+    storage = tmp_path / name
+    for index, (where, (settings, label)) in enumerate(candidates.items()):
+        write_trial(storage, f"runs/Hopper-v5/{where}", "Hopper-v5",
+                    [(100, [index, index]), (200, [index + 1.0, index + 1.0])], final=index,
+                    config=settings, label=label, preset="td3", monitor_id=f"0.{index}")
+    return storage
+
+
+def test_a_study_groups_its_trials_by_settings_whatever_their_folders_are_called(
+        capsys, tmp_path):
+    small, big = {"hidden_sizes": [64, 64]}, {"hidden_sizes": [256, 256], "tau": 0.01}
+    apart = study(tmp_path, "apart", {"cand-0001/seed-0": (small, None),
+                                      "cand-0002/seed-0": (big, None)})
+    assert run(capsys, "--report", apart)[0] == 0
+    assert rows_of(json.loads((apart / REPORT_JSON).read_text())) == {
+        ("Hopper-v5", "td3", "cand-0001"): [0], ("Hopper-v5", "td3", "cand-0002"): [0]}
+    # The same settings in two candidates' folders: seeds 0 and 1 of one row.
+    alike = study(tmp_path, "alike", {"cand-0001/seed-0": (small, None),
+                                      "cand-0002/seed-1": (small, None)})
+    assert run(capsys, "--report", alike)[0] == 0
+    report = json.loads((alike / REPORT_JSON).read_text())
+    assert rows_of(report) == {("Hopper-v5", "td3", "cand-0001"): [0, 1]}
+    assert report["groups"][0]["table1"]["mean"] == 1.5
+    assert "| Hopper-v5 | td3 cand-0001 | 1.50 ± 0.50 |" in (alike / REPORT).read_text()
+
+
+def test_a_study_labels_its_rows_and_its_copies_keep_them(capsys, tmp_path):
+    """sweep_trial.json's label names the row; a trial that failed before writing its settings
+    joins the row its label names."""
+    small = {"hidden_sizes": [64, 64]}
+    storage = study(tmp_path, "study", {"cand-0001/seed-0": (small, "small net"),
+                                        "cand-0001/seed-1": (small, "small net"),
+                                        "cand-0002/seed-0": ({}, "preset=td3")})
+    atomic.write_json(str(storage / "runs/Hopper-v5/cand-0001/seed-2/sweep_trial.json"),
+                      {"status": "failed", "error": "a loss became NaN", "label": "small net",
+                       "attempts": [{"started": 1.0}]})
+    out = tmp_path / "bench"
+    code, _, err = run(capsys, "--report", storage, "--out", out, "--collect")
+    assert code == 0, err
+    report = json.loads((out / REPORT_JSON).read_text())
+    # 'preset=td3' names the preset alone, which is a column of its own.
+    assert rows_of(report) == {("Hopper-v5", "td3", "small net"): [0, 1, 2],
+                               ("Hopper-v5", "td3", ""): [0]}
+    assert {g["variant"]: g["seeds_failed"] for g in report["groups"]} == {"small net": 1, "": 0}
+    assert sorted(os.listdir(out / "runs" / "Hopper-v5")) == ["preset=td3",
+                                                              "preset=td3_small_net"]
+    assert sorted(os.listdir(out / "runs" / "Hopper-v5" / "preset=td3_small_net")) == \
+        ["seed-0", "seed-1", "seed-2"]
+    assert report["failed_trials"] == [{"trial": "Hopper-v5/preset=td3_small_net/seed-2",
+                                        "error": "a loss became NaN"}]
+    assert rebuild_differences(str(out)) == []
+    code, printed, err = run(capsys, "--report", out, storage, "--out", out, "--collect")
+    assert code == 0 and "Collected 0 files" in printed, err
+
+
+def test_one_label_over_two_sets_of_settings_is_refused_naming_the_trials(capsys, tmp_path):
+    storage = study(tmp_path, "study", {"a/seed-0": ({"tau": 0.01}, "wide"),
+                                        "b/seed-1": ({"tau": 0.02}, "wide")})
+    line = refused(capsys, "--report", storage)
+    assert "Hopper-v5 (td3, wide): the trials differ in setting tau" in line
+    assert str(storage / "runs/Hopper-v5/a/seed-0") in line
+    assert str(storage / "runs/Hopper-v5/b/seed-1") in line
+
+
+def test_two_labels_that_give_one_folder_are_not_collected(capsys, tmp_path):
+    storage = study(tmp_path, "study", {"a/seed-0": ({"tau": 0.01}, "lr 3e-4"),
+                                        "b/seed-0": ({"tau": 0.02}, "lr_3e-4")})
+    assert run(capsys, "--report", storage)[0] == 0  # two rows, told apart by their labels
+    line = refused(capsys, "--report", storage, "--out", tmp_path / "bench", "--collect")
+    assert "preset=td3_lr_3e-4/seed-0" in line and "both be collected" in line
+    assert not (tmp_path / "bench").exists()
+
+
+def test_a_run_whose_plan_has_changed_since_is_its_plans_run(capsys, tmp_path):
+    """A preset changed after the run: its config.json keeps the settings of its day, and its
+    plan (sweep.json, resolved today) is the same trial, not a second row never started."""
+    storage = tmp_path / "sweep"
+    save_spec(storage, ["Hopper-v5"], [0])
+    write_trial(storage, "runs/Hopper-v5/seed-0", "Hopper-v5", [(100, [1.0, 3.0])], final=2.0,
+                config={"tau": 0.01})
+    assert run(capsys, "--report", storage)[0] == 0
+    (row,) = json.loads((storage / REPORT_JSON).read_text())["groups"]
+    assert (row["variant"], row["seeds"], row["pending_seeds"]) == ("", [0], [])
+    # A seed not run yet will run with today's settings: not one row with the seed that did.
+    save_spec(storage, ["Hopper-v5"], [0, 1])
+    assert "differ in setting tau" in refused(capsys, "--report", storage)
+
+
+def test_a_trial_dict_without_a_label_is_read_and_written_as_before():
+    from ddpg.sweep.grid import Trial
+
+    old = {"env_id": "Hopper-v5", "seed": 3, "variant": {"tau": 0.01},
+           "folder": "runs/Hopper-v5/tau=0.01/seed-3"}
+    trial = Trial.from_dict(old)
+    assert trial.label is None and trial.to_dict() == old
+    labelled = Trial("Hopper-v5", 3, {}, "runs/Hopper-v5/cand-0007/seed-3", label="cand-0007")
+    assert Trial.from_dict(labelled.to_dict()) == labelled
+    assert labelled.group == "Hopper-v5 cand-0007"
+
+
+def test_a_sweep_of_labelled_settings_sets_plans_and_reports_rows_by_their_labels(
+        capsys, tmp_path):
+    """A validation-like sweep: variants named by labels that hold ',' and '_'; the plan of
+    a seed not run yet sits in the row of the seeds that ran the same settings."""
+    from ddpg.sweep import runner
+    from ddpg.sweep.grid import SweepSpec
+
+    storage = tmp_path / "sweep"
+    spec = SweepSpec(name="v", envs=["Hopper-v5"], seeds=[0, 1], fixed={"total_steps": 300},
+                     variants=[["big_net, slow tau", {"preset": "td3", "tau": 0.001,
+                                                      "hidden_sizes": (256, 256)}],
+                               ["preset=td3", {"preset": "td3"}]])
+    runner.save_spec(str(storage), spec)
+    trials = {(t.label, t.seed): t for t in spec.trials()}
+    assert trials[("big_net, slow tau", 0)].folder == "runs/Hopper-v5/big_net__slow_tau/seed-0"
+    for label, seed in [("big_net, slow tau", 0), ("preset=td3", 0), ("preset=td3", 1)]:
+        trial = trials[(label, seed)]
+        write_trial(storage, trial.folder, "Hopper-v5", [(100, [seed, seed])], final=seed,
+                    preset="td3", config=dict(trial.variant), label=trial.label)
+    assert run(capsys, "--report", storage)[0] == 0
+    report = json.loads((storage / REPORT_JSON).read_text())
+    assert rows_of(report) == {("Hopper-v5", "td3", "big_net, slow tau"): [0, 1],
+                               ("Hopper-v5", "td3", ""): [0, 1]}
+    assert {g["variant"]: g["pending_seeds"] for g in report["groups"]} == \
+        {"big_net, slow tau": [1], "": []}

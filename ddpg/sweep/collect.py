@@ -4,11 +4,11 @@ What a report needs and a reader may want to check, and nothing heavy:
 each trial's evaluations.json, evaluation.json, config.json,
 sweep_trial.json and the Monitor statistics and manifest JSON, plus the
 definitions of the sweeps (sweeps.json).  Each trial gets a folder of its
-own that names its preset (FoundTrial.collected_folder): two sweeps of one
-task and seed under different presets share a folder name in their own
-storages, and copied to the same place one would overwrite the other.  Never
-checkpoints, event files, videos or train.log: they are large, and the
-report is rebuilt from the small files alone.
+own that names its preset and its row's label (FoundTrial.collected_folder):
+two sweeps of one task and seed under different presets share a folder name
+in their own storages, and copied to the same place one would overwrite the
+other.  Never checkpoints, event files, videos or train.log: they are large,
+and the report is rebuilt from the small files alone.
 
 Only trials that ended (finished or failed) are copied: a paused or running
 trial changes as its sweep goes on, and a copy of it would clash with the
@@ -48,6 +48,7 @@ def collect(storages, dest):
     if not to_copy and not os.path.isdir(os.path.join(dest, RUNS)):
         raise UserError(f"no trial of {', '.join(storages)} has ended yet ({len(left_out)} "
                         "running or paused): nothing to collect")
+    _refuse_one_folder_for_two(to_copy, dest)
     for trial in to_copy:
         target = os.path.join(dest, trial.collected_folder)
         if os.path.exists(target):
@@ -61,6 +62,21 @@ def collect(storages, dest):
     if others:  # a sweep folder collected into keeps its own sweep.json as it is
         atomic.write_json(os.path.join(dest, MERGED_SPECS), [json.loads(t) for t in others])
     return copied, left_out
+
+
+def _refuse_one_folder_for_two(trials, dest):
+    """UserError when two trials would be copied to one folder.
+
+    Labels are unique in a row's task and preset, but a study's label is made
+    safe for a folder name ('lr 3e-4' and 'lr_3e-4' give one folder).
+    """
+    seen = {}
+    for trial in trials:
+        other = seen.setdefault(trial.collected_folder, trial)
+        if other is not trial:
+            raise UserError(f"--out {dest}: {other.describe()} and {trial.describe()} would "
+                            f"both be collected to {trial.collected_folder}: give them labels "
+                            "that differ in their letters, digits or . _ = + -")
 
 
 def _copy_trial(trial, target):

@@ -44,6 +44,9 @@ class Trial:
     seed: int
     variant: dict  # grid settings of this trial, {name: value}
     folder: str  # relative to the sweep's storage folder
+    # The report's name for the trial's row when its folder names no settings
+    # (a study's candidate, runs/<env>/cand-0007/seed-3); sweep_trial.json keeps it.
+    label: str = None
 
     @property
     def trial_id(self):
@@ -52,16 +55,21 @@ class Trial:
     @property
     def group(self):
         """Task and grid variant: the seeds of one group form a row of the report."""
+        if self.label:
+            return f"{self.env_id} {self.label}"
         return task_label(self.env_id, self.variant)
 
     def to_dict(self):
-        return {"env_id": self.env_id, "seed": self.seed, "variant": _jsonable(self.variant),
+        data = {"env_id": self.env_id, "seed": self.seed, "variant": _jsonable(self.variant),
                 "folder": self.folder}
+        if self.label:  # absent otherwise: a resumed sweep's trials keep the dicts they had
+            data["label"] = self.label
+        return data
 
     @classmethod
     def from_dict(cls, data):
         return cls(data["env_id"], int(data["seed"]), dict(data.get("variant") or {}),
-                   data["folder"])
+                   data["folder"], data.get("label") or None)
 
 
 @dataclasses.dataclass
@@ -85,7 +93,7 @@ class SweepSpec:
     def trials(self):
         """Every trial: tasks x grid combinations (or variants) x seeds, in that order."""
         if self.variants:
-            return [Trial(env_id, seed, dict(values), labelled_folder(env_id, label, seed))
+            return [Trial(env_id, seed, dict(values), labelled_folder(env_id, label, seed), label)
                     for env_id in self.envs for label, values in self.variants
                     for seed in self.seeds]
         names = list(self.grid)

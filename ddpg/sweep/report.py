@@ -95,8 +95,10 @@ def _collect(storages, copies_in=None):
             failed.append({"trial": trial.collected_folder.split("/", 1)[1],
                            "error": status.get("error")})
     rows, curves, runs = [], {}, {}
-    for group, members in groups.items():
-        row, curves[group], runs[group] = _group_row(members, published)
+    for members in groups.values():
+        row, curve, run = _group_row(members, published)
+        # Keyed as the row names itself: a merge gives each group a label of its own.
+        curves[_row_key(row)], runs[_row_key(row)] = curve, run
         rows.append(row)
     if not any(r["per_seed_best"] or r["final_evaluation"] for r in rows):
         raise UserError(f"{', '.join(os.path.abspath(s) for s in storages)}: no trial has an "
@@ -280,7 +282,7 @@ def _aggregate(rows, runs, baselines, published):
     for (preset, variant, steps, episodes), members in sets.items():
         tasks, left_out = [], []
         for row in members:
-            group = (row["task"], row["preset"], row["variant"])
+            group = _row_key(row)
             scores = {p["seed"]: p["value"] for p in (row["final10"] or {}).get("per_seed", [])}
             reason = None
             if row["task"] not in baselines:
@@ -333,6 +335,10 @@ def _published_for(env_id, algorithm, measure, published):
                               "std": result["std"], "env_version": result["env_version"],
                               "seeds": source["seeds"]})
     return found
+
+
+def _row_key(row):
+    return (row["task"], row["preset"], row["variant"])
 
 
 def _row_order(row):
@@ -658,7 +664,7 @@ def _plot_curves(report, group_curves, out_dir):
 
     files = {}
     for task in dict.fromkeys(g["task"] for g in report["groups"]):
-        lines = [(_settings(g), group_curves[(g["task"], g["preset"], g["variant"])],
+        lines = [(_settings(g), group_curves[_row_key(g)],
                   g["table1"]["step"])
                  for g in report["groups"] if g["task"] == task and g["table1"]]
         if not lines:

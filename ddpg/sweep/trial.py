@@ -67,6 +67,8 @@ def run_trial(tune_config):
     status = read_status(results_dir)
     status.setdefault("trial_id", trial.trial_id)
     status.setdefault("attempts", [])
+    if trial.label:  # the row's name in the report (ddpg.sweep.merge), even if it fails now
+        status["label"] = trial.label
     if status.get("status") == "failed":
         raise TrialFailed(status.get("error") or "failed earlier")
     if status.get("status") == "finished":
