@@ -15,6 +15,7 @@ COMMANDS = {  # what a README command names -> its parser's module
     "ddpg-plot": "plot", "scripts/plot.py": "plot",
     "ddpg-export": "export", "scripts/export.py": "export",
     "ddpg-sweep": "sweep", "scripts/sweep.py": "sweep",
+    "ddpg-tune": "tune", "scripts/tune.py": "tune",
 }
 OTHER_PROGRAMS = {"pip", "tensorboard", "mkdocs", "jupyter"}
 
@@ -59,7 +60,7 @@ def test_readme_links_lead_to_files_that_exist():
 
 
 def test_every_readme_command_names_a_known_program_and_its_flags_parse():
-    from ddpg.cli import evaluate, export, plot, sweep, train
+    from ddpg.cli import evaluate, export, plot, sweep, train, tune
 
     parsers = {
         "train": train.build_parser(train.defaults_from_constants(), "ddpg-train"),
@@ -67,6 +68,7 @@ def test_every_readme_command_names_a_known_program_and_its_flags_parse():
         "plot": plot.build_parser("ddpg-plot"),
         "export": export.build_parser("ddpg-export"),
         "sweep": sweep.build_parser("ddpg-sweep"),
+        "tune": tune.build_parser("ddpg-tune"),
     }
     checked = 0
     for words in readme_commands():

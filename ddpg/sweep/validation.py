@@ -36,8 +36,12 @@ def validation_spec(spec, chosen):
     """The SweepSpec of the validation: chosen candidates and presets x held-out seeds."""
     from ddpg.sweep.grid import SweepSpec
 
+    # A candidate that drew exactly the base's settings is the base: its seeds would be
+    # the base's trials twice over, which the report rightly refuses to count.
+    base = spec.base_config().to_dict()
     variants = [[label, dict(record["settings"], preset=spec.preset)]
-                for label, record in chosen]
+                for label, record in chosen
+                if _resolved(spec, record["settings"]) != base]
     for preset in [spec.preset] + [p for p in spec.baselines if p != spec.preset]:
         variants.append([f"preset={preset}", {"preset": preset}])
     fixed = {k: v for k, v in spec.base_overrides().items() if k != "env_id"}
@@ -45,6 +49,13 @@ def validation_spec(spec, chosen):
                      seeds=list(spec.validate_seeds), preset=spec.preset, fixed=fixed,
                      cpus_per_trial=spec.cpus_per_trial, max_failures=spec.max_failures,
                      variants=variants)
+
+
+def _resolved(spec, chosen):
+    from ddpg import config as settings
+
+    return settings.resolve(preset=spec.preset,
+                            overrides=dict(spec.base_overrides(), **chosen)).to_dict()
 
 
 def summarize(spec, vspec, storage, records):

@@ -1,0 +1,216 @@
+"""ddpg-tune without Ray: spaces and their refusals, the score, the choice of a winner.
+
+The search itself (Ray Tune, Optuna, ASHA) runs in tests/test_tune_study.py;
+here every check that refuses a study before Ray starts, and the arithmetic
+the study's files are made of, checked against values worked out by hand.
+"""
+import json
+import math
+import os
+
+import pytest
+
+from ddpg import config as settings
+from ddpg.cli.tune import main as tune_main
+from ddpg.cli.tune import parse_validate_seeds
+from ddpg.errors import UserError
+from ddpg.sweep import space as spaces
+from ddpg.sweep import validation
+from ddpg.sweep.search import progress_line
+from ddpg.sweep.study import StudySpec, seed_score
+
+DDPG_BASE = settings.resolve(preset="fujimoto2018", overrides={"env_id": "Pendulum-v1"})
+TD3_BASE = settings.resolve(preset="td3", overrides={"env_id": "Pendulum-v1"})
+
+
+def refusal(space, base=DDPG_BASE):
+    with pytest.raises(UserError) as caught:
+        spaces.check(space, base)
+    message = str(caught.value)
+    assert "\n" not in message
+    return message
+
+
+# -- spaces ------------------------------------------------------------------------------------
+
+def test_built_in_spaces_pass_their_own_checks_and_td3_adds_its_two_settings():
+    spaces.check(spaces.BUILT_IN["ddpg"], DDPG_BASE)
+    spaces.check(spaces.BUILT_IN["td3"], TD3_BASE)
+    assert set(spaces.BUILT_IN["td3"]) - set(spaces.BUILT_IN["ddpg"]) == {
+        "policy_delay", "target_noise"}
+    assert spaces.default_space_name(TD3_BASE) == "td3"
+    assert spaces.default_space_name(DDPG_BASE) == "ddpg"
+
+
+@pytest.mark.parametrize("space, words", [
+    ({"no_such_setting": {"type": "float", "low": 0.1, "high": 0.2}}, "not a training setting"),
+    ({"total_steps": {"type": "int", "low": 1, "high": 2}}, "set by the study itself"),
+    ({"tau": {"type": "float", "low": 0.01, "high": 0.01}}, "is empty"),
+    ({"tau": {"type": "float", "low": 0.02, "high": 0.01}}, "is empty"),
+    ({"tau": {"type": "float", "low": 0.0, "high": 0.01, "log": True}}, "log range needs low"),
+    ({"tau": {"type": "float", "low": 0.1, "high": 2.0}}, "--tau must be in (0, 1]"),
+    ({"tau": {"type": "float", "lo": 0.1, "high": 0.2}}, "unknown key(s) lo"),
+    ({"minibatch_size": {"type": "categorical", "choices": []}}, "non-empty list"),
+    ({"minibatch_size": {"type": "categorical", "choices": [64, 64]}}, "repeat a value"),
+    ({"minibatch_size": {"type": "float", "low": 32, "high": 64}}, "whole numbers"),
+    ({"noise": {"type": "categorical", "choices": ["gaussian", "pink"]}}, "--noise must be"),
+    ({"hidden_sizes": {"type": "categorical", "choices": ["400,300"]}}, "not a tuple value"),
+    ({"gaussian_sigma": {"type": "float", "low": 0.1, "high": 0.5, "when": {"noise": "ou"}},
+      "noise": {"type": "categorical", "choices": ["ou", "gaussian"]}}, "draws later"),
+    ({}, "empty"),
+])
+def test_a_space_that_cannot_be_searched_is_refused_in_one_line(space, words):
+    assert words in refusal(space)
+
+
+def test_td3_settings_under_a_ddpg_base_say_what_to_do_instead():
+    message = refusal({"policy_delay": {"type": "categorical", "choices": [1, 2]}})
+    assert "policy_delay" in message and "fujimoto2018" in message
+    assert "--preset td3" in message and "drop policy_delay" in message
+    spaces.check({"policy_delay": {"type": "categorical", "choices": [1, 2]}}, TD3_BASE)
+
+
+def test_a_space_file_in_yaml_loads_and_a_broken_one_is_named(tmp_path):
+    good = tmp_path / "space.yaml"
+    good.write_text("tau:\n  type: float\n  low: 0.001\n  high: 0.01\n  log: true\n")
+    name, space = spaces.load(str(good))
+    assert name == str(good) and space["tau"]["high"] == 0.01
+    bad = tmp_path / "space.json"
+    bad.write_text('{"tau": ')
+    with pytest.raises(UserError, match="not valid JSON"):
+        spaces.load(str(bad))
+    listed = tmp_path / "list.json"
+    listed.write_text("[1, 2]")
+    with pytest.raises(UserError, match="must map setting names"):
+        spaces.load(str(listed))
+
+
+def test_sampler_draws_within_ranges_only_the_noise_in_use_and_copies_also():
+    optuna = pytest.importorskip("optuna", reason="needs the sweep extra's Optuna")
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    space = spaces.BUILT_IN["ddpg"]
+    sampler = spaces.Sampler(space, DDPG_BASE.to_dict())
+    study = optuna.create_study(sampler=optuna.samplers.TPESampler(seed=3))
+    for _ in range(12):
+        trial = study.ask()
+        sampler(trial)
+        chosen = spaces.settings_of(trial.params, space)
+        assert 1 - 0.03 <= chosen["gamma"] <= 1 - 1e-4
+        assert 1e-3 <= chosen["tau"] <= 0.08
+        assert chosen["hidden_sizes"] in ((64, 64), (256, 256), (400, 300))
+        other = "ou_sigma" if chosen["noise"] == "gaussian" else "gaussian_sigma"
+        assert other not in chosen  # a scale is drawn for the noise in use only
+        assert chosen["start_steps"] == chosen["learning_starts"]
+        settings.validate(settings.resolve(preset="fujimoto2018", overrides=dict(
+            chosen, env_id="Pendulum-v1")))
+
+
+def test_settings_of_turns_params_back_into_settings():
+    space = {"gamma": {"type": "float", "low": 1e-4, "high": 0.03, "log": True,
+                       "sample": "one_minus"},
+             "hidden_sizes": {"type": "categorical", "choices": [[64, 64], [400, 300]]}}
+    chosen = spaces.settings_of({"one_minus_gamma": 0.01, "hidden_sizes": "400,300"}, space)
+    assert chosen == {"gamma": pytest.approx(0.99), "hidden_sizes": (400, 300)}
+
+
+# -- the score and the verdict -----------------------------------------------------------------
+
+def points(*pairs):
+    return [{"steps": s, "mean": m} for s, m in pairs]
+
+
+def test_seed_score_is_the_mean_of_the_last_evaluations_up_to_the_step():
+    curve = points((100, -900.0), (200, -400.0), (300, -200.0), (400, -100.0))
+    assert seed_score(curve, 400, 3) == pytest.approx((-400 - 200 - 100) / 3)
+    assert seed_score(curve, 300, 3) == pytest.approx((-900 - 400 - 200) / 3)
+    assert seed_score(curve, 150, 3) == -900.0
+    assert seed_score(curve, 50, 3) is None
+
+
+def study_spec(**changes):
+    values = dict(name="s", env_id="Pendulum-v1", preset="fujimoto2018", trials=4,
+                  total_steps=400, eval_every=100, eval_episodes=1, search_seeds=[0, 1],
+                  validate_seeds=[1000, 1001], space=spaces.BUILT_IN["ddpg"])
+    values.update(changes)
+    return StudySpec(**values)
+
+
+def test_rungs_end_at_the_budget_even_when_it_is_no_multiple():
+    assert study_spec().rungs() == [100, 200, 300, 400]
+    assert study_spec(total_steps=250).rungs() == [100, 200, 250]
+
+
+def test_top_candidates_are_the_finished_ones_by_search_score():
+    records = {"cand-a": {"status": "finished", "score": -300.0},
+               "cand-b": {"status": "pruned", "score": -100.0},
+               "cand-c": {"status": "finished", "score": -200.0},
+               "cand-d": {"status": "failed"},
+               "cand-e": {"status": "finished", "score": float("nan")}}
+    assert [n for n, _ in validation.top_candidates(records, 3)] == ["cand-c", "cand-a"]
+
+
+def test_the_winner_is_the_best_in_validation_and_the_verdict_compares_it_with_the_base():
+    figures = {"cand-a": {"kind": "candidate", "mean": -160.0, "std": 3.0, "seeds": 4},
+               "cand-b": {"kind": "candidate", "mean": -150.0, "std": 4.0, "seeds": 4},
+               "preset=fujimoto2018": {"kind": "preset", "mean": -170.0, "std": 6.0,
+                                       "seeds": 4}}
+    winner, verdict = validation.decide(study_spec(), figures)
+    assert winner == "cand-b"
+    assert verdict["beats_base"] is True
+    assert verdict["margin"] == pytest.approx(20.0)
+    assert verdict["margin_se"] == pytest.approx(math.sqrt(16 / 4 + 36 / 4))
+    figures["preset=fujimoto2018"]["mean"] = -140.0
+    assert validation.decide(study_spec(), figures)[1]["beats_base"] is False
+
+
+def test_progress_line_counts_done_pruned_and_failed_and_names_the_best():
+    records = {"cand-a": {"status": "finished", "score": -150.0, "steps": 400},
+               "cand-b": {"status": "pruned", "score": -900.0, "steps": 100},
+               "cand-c": {"status": "running", "steps": 200}}
+    line = progress_line(records, study_spec(), elapsed=120.0, running=1)
+    assert line.startswith("Study: 2/4 done (1 pruned, 0 failed), 1 running")
+    assert "best -150.0 (cand-a)" in line
+    assert "0:02:00 elapsed, ETA 0:02:00" in line  # 60 s per ended candidate, 2 left
+    assert f"{(400 + 100 + 200) * 2:,} env steps" in line
+
+
+def test_validate_seeds_are_a_count_from_1000_or_a_list():
+    assert parse_validate_seeds("3") == [1000, 1001, 1002]
+    assert parse_validate_seeds("7-9") == [7, 8, 9]
+    assert parse_validate_seeds("4,6") == [4, 6]
+
+
+# -- the command's refusals --------------------------------------------------------------------
+
+BASE_ARGS = ["--env", "Pendulum-v1", "--total-steps", "400", "--trials", "2"]
+
+
+@pytest.mark.parametrize("extra, words", [
+    (["--trials", "0"], "--trials must be at least 1"),
+    (["--search-seeds", "0-1", "--validate-seeds", "1-3"], "1 are search seeds"),
+    (["--preset", "nope"], "invalid choice"),
+    (["--space", "SPACE_TD3"], "--preset td3"),
+    (["--eval-every", "800"], "--eval-every must be 1 to --total-steps"),
+    (["--resume"], "drop --env"),
+    (["--seeds-per-trial", "3", "--search-seeds", "0-1"], "gives 2 seeds"),
+])
+def test_bad_input_is_one_line_exit_2_and_writes_nothing(tmp_path, capsys, extra, words):
+    td3_space = tmp_path / "td3.json"
+    td3_space.write_text(json.dumps({"target_noise": {"type": "float", "low": 0.1,
+                                                      "high": 0.3}}))
+    storage = tmp_path / "study"
+    args = BASE_ARGS + [str(td3_space) if a == "SPACE_TD3" else a for a in extra]
+    with pytest.raises(SystemExit) if "invalid choice" in words else _no_raise():
+        code = tune_main(args + ["--storage", str(storage)])
+        assert code == 2
+    err = capsys.readouterr().err.strip()
+    assert words in err and len(err.splitlines()) == 1
+    assert not os.path.exists(storage)
+
+
+class _no_raise:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
