@@ -14,3 +14,16 @@ def install_hint(extra):
 def needs_extra(what, module, extra):
     """The one-line refusal when `what` needs `module`, which the `extra` extra brings."""
     return f"{what} needs {module}, from the optional {extra} extra: {install_hint(extra)}"
+
+
+def require(what, modules, extra):
+    """Import each module or raise the one-line UserError naming the extra that brings it."""
+    import importlib
+
+    from ddpg.errors import UserError
+
+    for module in modules:
+        try:
+            importlib.import_module(module)
+        except ImportError:
+            raise UserError(needs_extra(what, module, extra)) from None

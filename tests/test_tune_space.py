@@ -214,3 +214,23 @@ class _no_raise:
 
     def __exit__(self, *exc):
         return False
+
+
+@pytest.mark.parametrize("program, module", [("tune", "optuna"), ("tune", "ray"),
+                                             ("sweep", "ray")])
+def test_without_the_sweep_extra_the_command_names_it_in_one_line(tmp_path, capsys, monkeypatch,
+                                                                   program, module):
+    import sys
+
+    from ddpg.cli import sweep as sweep_cli
+
+    monkeypatch.setitem(sys.modules, module, None)  # import fails as if not installed
+    storage = tmp_path / "out"
+    if program == "tune":
+        code = tune_main(BASE_ARGS + ["--storage", str(storage)])
+    else:
+        code = sweep_cli.main(["--env", "Pendulum-v1", "--storage", str(storage)])
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and len(err.splitlines()) == 1
+    assert f"needs {module}" in err and '".[sweep]"' in err
+    assert not os.path.exists(storage)

@@ -10,6 +10,7 @@ import sys
 
 from ddpg import config as settings
 from ddpg.cli import OneLineArgumentParser, guarded, prog_name
+from ddpg.extras import require
 
 DEFAULT_CPUS_PER_TRIAL = 1
 DEFAULT_MAX_FAILURES = 3
@@ -243,6 +244,7 @@ def main(argv=None):
         from ddpg.sweep import runner
 
         spec, storage = resumed_sweep(args) if args.resume else new_sweep(args)
+        require("ddpg-sweep", ["ray"], "sweep")  # after the flags: a bad one is named first
         if args.address:
             runner.check_address(args.address)
         else:

@@ -13,6 +13,7 @@ import sys
 
 from ddpg import config as settings
 from ddpg.cli import OneLineArgumentParser, guarded, prog_name
+from ddpg.extras import require
 
 DEFAULTS = {"trials": 40, "seeds_per_trial": 2, "validate_seeds": "5", "eval_episodes": 5,
             "score_last": 3, "top": 3, "sampler_seed": 0, "reduction_factor": 3,
@@ -216,8 +217,8 @@ def main(argv=None):
             raise UserError(f"--num-cpus must be at least 1, got {args.num_cpus}")
         if args.print_space:
             return print_space(args)
-        _check_extra()
         spec, storage = resumed_study(args) if args.resume else new_study(args)
+        require("ddpg-tune", ["ray", "optuna"], "sweep")  # after the flags, as in ddpg-sweep
         from ddpg.sweep import runner
 
         if args.address:
@@ -238,17 +239,6 @@ def main(argv=None):
     return run(argv)
 
 
-def _check_extra():
-    from ddpg.errors import UserError
-    from ddpg.extras import needs_extra
-
-    for module in ("ray", "optuna"):
-        try:
-            __import__(module)
-        except ImportError:
-            raise UserError(needs_extra("ddpg-tune", module, "sweep")) from None
-
-
 def print_space(args):
     import json
 
@@ -263,8 +253,6 @@ def print_space(args):
 
 def new_study(args):
     spec = spec_from_args(args)
-    from ddpg.sweep.runner import load_spec  # noqa: F401 (fails early without Ray's extra)
-
     storage = os.path.abspath(args.storage or default_storage(spec.name))
     check_storage(storage, resume=False, force=args.force)
     return spec, storage
