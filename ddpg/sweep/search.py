@@ -115,7 +115,8 @@ def _status_of(storage, spec, params):
     return {}
 
 
-def make_record(spec):
+def new_record():
+    """A candidate's entry in candidates.json before its first result."""
     return {"status": "running", "steps": 0, "scores": [], "settings": None, "params": None}
 
 
@@ -141,7 +142,7 @@ def Bookkeeper(storage, spec, log=print, progress_every=30.0):
             from ddpg.sweep.space import settings_of
 
             name = trial_name(trial)
-            record = self.records.setdefault(name, make_record(self.spec))
+            record = self.records.setdefault(name, new_record())
             if record["params"] is None and trial.config:
                 params = {k: v for k, v in trial.config.items()}
                 record["params"] = params

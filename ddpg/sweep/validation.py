@@ -9,7 +9,6 @@ measures per seed.  The winner is the candidate with the best mean
 validation score (the search's score, on the held-out seeds), which need
 not be the search's best; best.json records its settings and both scores.
 """
-import json
 import math
 import os
 
@@ -19,8 +18,10 @@ from ddpg.sweep import study as study_module
 BEST_FILE = "best.json"
 SUMMARY_FILE = "study.md"
 VALIDATION_FILE = "validation.json"
-# Never copied into best.json: where a run writes and how it starts.
-NOT_IN_BEST = ("results_dir", "monitor_dir", "summary_dir", "force", "resume", "threads")
+# Never copied into best.json: where a run writes, how it starts, its seed (not a
+# setting to tune) and what the study switched off in its runs (GIF, plot).
+NOT_IN_BEST = ("results_dir", "monitor_dir", "summary_dir", "force", "resume", "threads",
+               "random_seed", "gif", "plot", "render_env", "use_gym_monitor")
 
 
 def top_candidates(records, top):
@@ -116,8 +117,6 @@ def write_best(storage, spec, winner, figures, verdict, records):
     config = study_module.candidate_config(
         spec, dict(records[winner]["settings"]), spec.validate_seeds[0], "unused")
     values = {k: v for k, v in config.to_dict().items() if k not in NOT_IN_BEST}
-    values["gif"], values["plot"] = True, True  # a run of its own writes them
-    values["random_seed"] = settings_default_seed()
     search_rank = [n for n, _ in top_candidates(records, len(records))].index(winner) + 1
     best = {
         "settings": values,
@@ -133,12 +132,6 @@ def write_best(storage, spec, winner, figures, verdict, records):
     path = os.path.join(storage, BEST_FILE)
     atomic.write_json(path, best)
     return path
-
-
-def settings_default_seed():
-    from ddpg.config import DEFAULTS
-
-    return DEFAULTS.random_seed
 
 
 def summary_markdown(spec, records, figures, winner, verdict, search_seconds, validation_seconds):
@@ -211,4 +204,4 @@ def _std(values):
 
 
 def write_json(path, data):
-    atomic.write_json(path, json.loads(json.dumps(data)))
+    atomic.write_json(path, data)
