@@ -84,3 +84,24 @@ class RecordActions(gym.Wrapper):
         self.actions.append(np.array(action, copy=True))
         return self.env.step(action)
 
+
+
+@pytest.fixture
+def results(tmp_path):
+    """A results folder that holds something but no run (a refusal must leave it so)."""
+    folder = tmp_path / "results"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("not a run")
+    return folder
+
+
+@pytest.fixture
+def no_ray(monkeypatch):
+    """The command must refuse, or stop, before Ray would start: reaching it fails the test."""
+    from ddpg.sweep import runner
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("Ray was started")
+
+    monkeypatch.setattr(runner, "start_ray", refuse)
+    monkeypatch.setattr(runner, "run", refuse)

@@ -40,14 +40,6 @@ def assert_refused(done, words):
         assert word in lines[0], (word, lines[0])
 
 
-@pytest.fixture
-def results(tmp_path):
-    folder = tmp_path / "results"
-    folder.mkdir()
-    (folder / "notes.txt").write_text("not a run")
-    return folder
-
-
 @pytest.mark.parametrize("args,words", CASES, ids=[" ".join(c[0]) for c in CASES])
 def test_bad_setting_is_refused_and_changes_nothing(results, args, words):
     before = snapshot(results)

@@ -17,7 +17,6 @@ from ddpg.cli import sweep as sweep_cli
 from ddpg.cli import train as train_cli
 from ddpg.config_file import NOT_FROM_FILE, read_settings
 from ddpg.errors import UserError
-from ddpg.sweep import runner
 from ddpg.sweep.grid import NOT_IN_GRID, TRIAL_FIXED, trial_config
 
 # A run unlike the defaults in every kind of setting: floats, ints, a list, flags, a preset.
@@ -152,14 +151,6 @@ BAD_FILES = [
 ]
 
 
-@pytest.fixture
-def results(tmp_path):
-    folder = tmp_path / "results"
-    folder.mkdir()
-    (folder / "notes.txt").write_text("not a run")
-    return folder
-
-
 def refused(capsys, main, *argv):
     """The one error line of `main(argv)`, after checking it exited 2."""
     code = main([str(a) for a in argv])
@@ -206,16 +197,6 @@ def test_a_bad_file_is_refused_even_when_a_flag_gives_the_same_setting(tmp_path,
 
 
 # -- ddpg-sweep --config -----------------------------------------------------------
-
-@pytest.fixture
-def no_ray(monkeypatch):
-    """Any of these reaching Ray is a failure of the test."""
-    def refuse(*args, **kwargs):
-        raise AssertionError("Ray was started")
-
-    monkeypatch.setattr(runner, "start_ray", refuse)
-    monkeypatch.setattr(runner, "run", refuse)
-
 
 def sweep_spec(*argv):
     args = sweep_cli.build_parser("ddpg-sweep").parse_args([str(a) for a in argv])

@@ -47,16 +47,6 @@ def short_folder():
 
 
 @pytest.fixture
-def no_ray(monkeypatch):
-    """The CLI must refuse before Ray would start."""
-    def refuse(*args, **kwargs):
-        raise AssertionError("Ray was started")
-
-    monkeypatch.setattr(runner, "start_ray", refuse)
-    monkeypatch.setattr(runner, "run", refuse)
-
-
-@pytest.fixture
 def fake_ray_init(monkeypatch):
     """ray.init replaced by a recorder (no Ray processes); start_ray's settings restored."""
     ray = pytest.importorskip("ray", reason="needs Ray: pip install \".[sweep]\" in the checkout")

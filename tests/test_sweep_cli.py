@@ -12,14 +12,7 @@ from ddpg.sweep.grid import SweepSpec
 REAL_RUN, REAL_START_RAY = runner.run, runner.start_ray
 
 
-@pytest.fixture(autouse=True)
-def no_ray(monkeypatch):
-    """Any of these reaching Ray is a failure of the test."""
-    def refuse(*args, **kwargs):
-        raise AssertionError("Ray was started")
-
-    monkeypatch.setattr(runner, "start_ray", refuse)
-    monkeypatch.setattr(runner, "run", refuse)
+pytestmark = pytest.mark.usefixtures("no_ray")  # conftest: reaching Ray fails the test
 
 
 def refused(capsys, *argv):
