@@ -14,7 +14,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 
 import pytest
 from conftest import REPO_DIR
@@ -54,7 +53,7 @@ def read(path):
         return handle.read()
 
 
-def test_a_study_stops_resumes_prunes_and_validates_on_unseen_seeds(tmp_path, ray_tmp):
+def test_a_study_stops_resumes_prunes_and_validates_on_unseen_seeds(tmp_path, ray_tmp):  # noqa: F811
     space = tmp_path / "space.json"
     space.write_text(json.dumps({"max_episode_len": {"type": "categorical",
                                                      "choices": [5, 200]}}))
