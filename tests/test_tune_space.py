@@ -234,3 +234,28 @@ def test_without_the_sweep_extra_the_command_names_it_in_one_line(tmp_path, caps
     assert code == 2 and len(err.splitlines()) == 1
     assert f"needs {module}" in err and '".[sweep]"' in err
     assert not os.path.exists(storage)
+
+
+def test_the_plots_study_holds_candidates_in_the_order_drawn_with_their_states():
+    pytest.importorskip("optuna", reason="needs the sweep extra's Optuna")
+    from ddpg.outputs.study_plots import rebuilt_study
+
+    space = {"tau": {"type": "float", "low": 0.001, "high": 0.1, "log": True}}
+    records = {"cand-aa": {"status": "finished", "score": -150.0, "started": 30.0,
+                           "params": {"tau": 0.01}, "scores": [{"steps": 100, "score": -150.0}]},
+               "cand-bb": {"status": "pruned", "score": -900.0, "started": 10.0,
+                           "params": {"tau": 0.05}, "scores": [{"steps": 50, "score": -900.0}]},
+               "cand-cc": {"status": "finished", "score": -200.0, "started": 20.0,
+                           "params": {"tau": 0.002}, "scores": []}}
+    study = rebuilt_study(records, spaces.distributions(space))
+    assert [t.params["tau"] for t in study.trials] == [0.05, 0.002, 0.01]
+    assert [t.state.name for t in study.trials] == ["PRUNED", "COMPLETE", "COMPLETE"]
+    assert study.best_value == -150.0
+    assert study.trials[0].intermediate_values == {50: -900.0}
+
+
+def test_collect_refuses_a_folder_without_an_ended_study(tmp_path, capsys):
+    code = tune_main(["--collect", str(tmp_path / "out"), "--storage", str(tmp_path)])
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and "holds no ended study" in err and len(err.splitlines()) == 1
+    assert not os.path.exists(tmp_path / "out")

@@ -119,6 +119,16 @@ def test_a_study_stops_resumes_prunes_and_validates_on_unseen_seeds(tmp_path, ra
     assert "Verdict" in read(os.path.join(storage, "study.md"))
     assert os.path.exists(os.path.join(storage, "validation", "report.md"))
 
+    # Its small files collect into a benchmarks-style folder whose report rebuilds.
+    from ddpg.cli.tune import main as tune_main
+    from ddpg.sweep.report import rebuild_differences
+
+    collected = tmp_path / "collected"
+    assert tune_main(["--collect", str(collected), "--storage", storage]) == 0
+    assert {"best.json", "study.md", "candidates.json", "validation"} <= set(
+        os.listdir(collected))
+    assert rebuild_differences(str(collected / "validation")) == []
+
     # best.json trains again through --config, with its settings.
     again = tmp_path / "again"
     trained = subprocess.run([sys.executable, TRAIN, "--config", os.path.join(storage,

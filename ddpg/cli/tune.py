@@ -95,6 +95,10 @@ def build_parser(prog):
     where.add_argument("--resume", action="store_true",
                        help="continue the study in --storage: no finished candidate runs again")
     where.add_argument("--force", action="store_true", help="replace the study in --storage")
+    where.add_argument("--collect", metavar="OUT",
+                       help="copy the ended study's small files (study.json, candidates.json, "
+                            "best.json, study.md, plots) and its validation's evidence and "
+                            "report into OUT, e.g. benchmarks/tuning/<name>; never checkpoints")
     return parser
 
 
@@ -217,6 +221,8 @@ def main(argv=None):
             raise UserError(f"--num-cpus must be at least 1, got {args.num_cpus}")
         if args.print_space:
             return print_space(args)
+        if args.collect:
+            return collect_study(args.storage, args.collect)
         spec, storage = resumed_study(args) if args.resume else new_study(args)
         require("ddpg-tune", ["ray", "optuna"], "sweep")  # after the flags, as in ddpg-sweep
         from ddpg.sweep import runner
@@ -292,6 +298,42 @@ def clear_study(storage):
         path = os.path.join(storage, name)
         if os.path.exists(path):
             os.remove(path)
+
+
+# The study's own small files, copied by --collect (the validation's go through
+# ddpg-sweep's collect, which also rebuilds its report from the copies).
+STUDY_EVIDENCE = ("study.json", "candidates.json", "search_time.json", "best.json",
+                  "validation.json", "study.md", "optuna_history.png", "optuna_importance.png")
+
+
+def collect_study(storage, out):
+    """--collect OUT --storage DIR: every check first, then the copies."""
+    from ddpg.errors import UserError
+    from ddpg.run.folder import check_writable
+    from ddpg.sweep import validation
+    from ddpg.sweep.study import VALIDATION_DIR
+
+    if not storage:
+        raise UserError("--collect needs --storage DIR, the study's folder")
+    storage, out = os.path.abspath(storage), os.path.abspath(out)
+    if not os.path.exists(os.path.join(storage, validation.BEST_FILE)) and not os.path.exists(
+            os.path.join(storage, validation.VALIDATION_FILE)):
+        raise UserError(f"{storage} holds no ended study (no {validation.VALIDATION_FILE}): "
+                        "finish it first with --resume")
+    if out == storage:
+        raise UserError("--collect OUT must be another folder than the study's")
+    check_writable(out)
+    from ddpg.cli.sweep import write_report_only
+
+    write_report_only([os.path.join(storage, VALIDATION_DIR)],
+                      os.path.join(out, VALIDATION_DIR), collect=True)
+    for name in STUDY_EVIDENCE:
+        source = os.path.join(storage, name)
+        if os.path.exists(source):
+            shutil.copyfile(source, os.path.join(out, name + ".tmp"))
+            os.replace(os.path.join(out, name + ".tmp"), os.path.join(out, name))
+    print(f"Collected the study into {out}")
+    return 0
 
 
 def run_study(spec, storage, args):

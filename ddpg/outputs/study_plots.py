@@ -21,7 +21,9 @@ def rebuilt_study(records, distributions):
     states = {"finished": optuna.trial.TrialState.COMPLETE,
               "pruned": optuna.trial.TrialState.PRUNED,
               "failed": optuna.trial.TrialState.FAIL}
-    for name in sorted(records):
+    # In the order the search drew them (records without a start time last, by name).
+    for name in sorted(records, key=lambda n: (records[n].get("started") is None,
+                                               records[n].get("started") or 0, n)):
         record = records[name]
         state = states.get(record["status"])
         params = record.get("params") or {}

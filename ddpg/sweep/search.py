@@ -29,13 +29,24 @@ def trial_name(trial):
 
 
 def read_candidates(storage):
+    """candidates.json, each record with `started`: when its first attempt began.
+
+    JSON keeps the records by name; the start times give back the order the
+    search drew them in, which the optimization-history plot needs.
+    """
     import json
 
     try:
         with open(os.path.join(storage, study_module.CANDIDATES_FILE), encoding="utf-8") as f:
-            return json.load(f)
+            records = json.load(f)
     except (FileNotFoundError, ValueError):
         return {}
+    for name, record in records.items():
+        if record.get("started") is None:
+            home = glob.glob(os.path.join(storage, "runs", "*", name))
+            attempts = study_module.read_status(home[0]).get("attempts") if home else None
+            record["started"] = attempts[0]["started"] if attempts else None
+    return records
 
 
 def run(spec, storage, resume=False, address=None, num_cpus=None, temp_dir=None, log=print,
@@ -142,7 +153,9 @@ def Bookkeeper(storage, spec, log=print, progress_every=30.0):
             from ddpg.sweep.space import settings_of
 
             name = trial_name(trial)
-            record = self.records.setdefault(name, new_record())
+            if name not in self.records:
+                self.records[name] = dict(new_record(), started=time.time())
+            record = self.records[name]
             if record["params"] is None and trial.config:
                 params = {k: v for k, v in trial.config.items()}
                 record["params"] = params

@@ -10,7 +10,9 @@ import os
 from mkdocs.structure.files import File
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-PUBLISHED = ("README.md", "*/report.md", "*/*.png")
+PUBLISHED = ("README.md", "*/report.md", "*/*.png",
+             "tuning/*/study.md", "tuning/*/*.png",  # ddpg-tune studies, with their
+             "tuning/*/validation/report.md", "tuning/*/validation/*.png")  # validations
 
 
 def on_files(files, config):
