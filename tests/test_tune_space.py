@@ -259,3 +259,29 @@ def test_collect_refuses_a_folder_without_an_ended_study(tmp_path, capsys):
     err = capsys.readouterr().err.strip()
     assert code == 2 and "holds no ended study" in err and len(err.splitlines()) == 1
     assert not os.path.exists(tmp_path / "out")
+
+
+def test_a_failed_candidate_is_recorded_with_its_reason_and_the_study_goes_on(tmp_path):
+    pytest.importorskip("ray", reason="needs the sweep extra's Ray")
+    from ddpg.sweep.search import Bookkeeper, read_candidates
+    from ddpg.sweep.study import STATUS_FILE, candidate_folder
+
+    class FakeTrial:  # what the callback reads of a Tune trial
+        def __init__(self, number, status="RUNNING"):
+            self.trial_id, self.status = f"abc_{number:05d}", status
+            self.config = {"tau": 0.01}
+
+    spec = study_spec(space={"tau": {"type": "float", "low": 0.001, "high": 0.1}})
+    lines = []
+    keeper = Bookkeeper(str(tmp_path), spec, log=lines.append, progress_every=0)
+    home = tmp_path / os.path.dirname(candidate_folder(spec.env_id, "cand-00001", 0))
+    home.mkdir(parents=True)
+    (home / STATUS_FILE).write_text(json.dumps({"error": "loss became NaN at step 300"}))
+    failed, running = FakeTrial(1), FakeTrial(2)
+    keeper.on_trial_result(0, [failed, running], failed, {"steps": 100, "score": -500.0})
+    keeper.on_trial_error(0, [failed, running], failed)
+    record = read_candidates(str(tmp_path))["cand-00001"]
+    assert record["status"] == "failed" and record["error"] == "loss became NaN at step 300"
+    assert "score" not in record and record["settings"] == {"tau": 0.01}
+    assert any("cand-00001 failed: loss became NaN" in line for line in lines)
+    assert lines[-1].startswith("Study: 1/4 done (0 pruned, 1 failed), 1 running")
