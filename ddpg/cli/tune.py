@@ -293,7 +293,7 @@ def clear_study(storage):
     for name in (search.TUNE_DIR, "runs", study.VALIDATION_DIR):
         shutil.rmtree(os.path.join(storage, name), ignore_errors=True)
     for name in (study.STUDY_FILE, study.CANDIDATES_FILE, search.ELAPSED_FILE,
-                 validation.BEST_FILE, validation.SUMMARY_FILE, validation.VALIDATION_FILE,
+                 validation.CLOCK_FILE, validation.BEST_FILE, validation.SUMMARY_FILE, validation.VALIDATION_FILE,
                  HISTORY_PNG, IMPORTANCE_PNG, "STOP"):
         path = os.path.join(storage, name)
         if os.path.exists(path):
@@ -302,8 +302,9 @@ def clear_study(storage):
 
 # The study's own small files, copied by --collect (the validation's go through
 # ddpg-sweep's collect, which also rebuilds its report from the copies).
-STUDY_EVIDENCE = ("study.json", "candidates.json", "search_time.json", "best.json",
-                  "validation.json", "study.md", "optuna_history.png", "optuna_importance.png")
+STUDY_EVIDENCE = ("study.json", "candidates.json", "search_time.json", "validation_time.json",
+                  "best.json", "validation.json", "study.md", "optuna_history.png",
+                  "optuna_importance.png")
 
 
 def collect_study(storage, out):
@@ -373,6 +374,7 @@ def run_study(spec, storage, args):
     if outcome["unfinished"]:
         outcome = runner.run(vspec, vstorage, resume=vresume and os.path.isdir(
             os.path.join(vstorage, runner.TUNE_DIR)), **ray_options)
+        validation.add_to_clock(storage, outcome["seconds"])
         runner.print_outcome(outcome, vstorage)
         if outcome["unfinished"]:
             print(f"Continue it with: {prog_name('ddpg-tune')} --resume --storage {storage}")
@@ -382,7 +384,9 @@ def run_study(spec, storage, args):
     write_report([vstorage])
     figures = validation.summarize(spec, vspec, storage, records)
     winner, verdict = validation.decide(spec, figures)
-    validation_seconds = sum(_trial_seconds(vstorage, t.folder) for t in vspec.trials())
+    validation_seconds = validation.clock(storage)
+    if validation_seconds is None:  # a study from before the clock was kept: its runs' sum
+        validation_seconds = sum(_trial_seconds(vstorage, t.folder) for t in vspec.trials())
     validation.write_json(os.path.join(storage, validation.VALIDATION_FILE),
                           {"figures": figures, "winner": winner, "verdict": verdict})
     with open(os.path.join(storage, "study.md.tmp"), "w", encoding="utf-8") as handle:

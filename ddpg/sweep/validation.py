@@ -18,10 +18,28 @@ from ddpg.sweep import study as study_module
 BEST_FILE = "best.json"
 SUMMARY_FILE = "study.md"
 VALIDATION_FILE = "validation.json"
+CLOCK_FILE = "validation_time.json"  # the validation's wall time over all its sessions
 # Never copied into best.json: where a run writes, how it starts, its seed (not a
 # setting to tune) and what the study switched off in its runs (GIF, plot).
 NOT_IN_BEST = ("results_dir", "monitor_dir", "summary_dir", "force", "resume", "threads",
                "random_seed", "gif", "plot", "render_env", "use_gym_monitor")
+
+
+def add_to_clock(storage, seconds):
+    """Add one session's validation wall time to the study's clock."""
+    atomic.write_json(os.path.join(storage, CLOCK_FILE),
+                      {"seconds": (clock(storage) or 0.0) + seconds})
+
+
+def clock(storage):
+    """The validation's wall time so far, or None when no clock was kept."""
+    import json
+
+    try:
+        with open(os.path.join(storage, CLOCK_FILE), encoding="utf-8") as handle:
+            return float(json.load(handle)["seconds"])
+    except (FileNotFoundError, ValueError, KeyError):
+        return None
 
 
 def top_candidates(records, top):
@@ -157,7 +175,7 @@ def summary_markdown(spec, records, figures, winner, verdict, search_seconds, va
              f"- Environment steps run: {steps_run:,}, against {unpruned:,} without pruning "
              f"({steps_run / unpruned:.0%})." if unpruned else "- No steps run.",
              f"- Wall time: search {search_seconds:,.0f} s, validation "
-             f"{validation_seconds:,.0f} s.", "",
+             f"{validation_seconds:,.0f} s (Ctrl-C pauses not counted).", "",
              f"## Validation on held-out seeds {', '.join(map(str, spec.validate_seeds))}", ""]
     steps = sorted({int(s) for f in figures.values() for s in f["at_steps"]})
     head = ["settings", "search score", "validation score (mean ± std)", "per seed"] + \
