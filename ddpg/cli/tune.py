@@ -389,19 +389,21 @@ def run_study(spec, storage, args):
         validation_seconds = sum(_trial_seconds(vstorage, t.folder) for t in vspec.trials())
     validation.write_json(os.path.join(storage, validation.VALIDATION_FILE),
                           {"figures": figures, "winner": winner, "verdict": verdict})
-    with open(os.path.join(storage, "study.md.tmp"), "w", encoding="utf-8") as handle:
-        handle.write(validation.summary_markdown(spec, records, figures, winner, verdict,
-                                                 search_seconds, validation_seconds))
-    os.replace(os.path.join(storage, "study.md.tmp"),
-               os.path.join(storage, validation.SUMMARY_FILE))
     if winner:
         print(f"Best: {validation.write_best(storage, spec, winner, figures, verdict, records)}")
     from ddpg.outputs.study_plots import write_plots
     from ddpg.sweep.space import distributions
 
-    for png, where in write_plots(records, distributions(spec.space), storage,
-                                  f"{spec.name}: {spec.env_id}").items():
+    plots = write_plots(records, distributions(spec.space), storage,
+                        f"{spec.name}: {spec.env_id}")
+    for png, where in plots.items():
         print(f"{png}: {where}")
+    drawn = [png for png, where in plots.items() if os.path.isabs(where)]
+    summary = validation.summary_markdown(spec, records, figures, winner, verdict,
+                                          search_seconds, validation_seconds, drawn)
+    from ddpg import atomic
+
+    atomic.write_text(os.path.join(storage, validation.SUMMARY_FILE), summary)
     print(f"Verdict: {verdict['why']}")
     print(f"Summary: {os.path.join(storage, validation.SUMMARY_FILE)}")
     return 0 if winner else 1

@@ -152,7 +152,8 @@ def write_best(storage, spec, winner, figures, verdict, records):
     return path
 
 
-def summary_markdown(spec, records, figures, winner, verdict, search_seconds, validation_seconds):
+def summary_markdown(spec, records, figures, winner, verdict, search_seconds, validation_seconds,
+                     plots=()):
     """study.md: the search in figures, the validation table and the verdict."""
     ended = [r for r in records.values() if r["status"] != "running"]
     pruned = sum(r["status"] == "pruned" for r in ended)
@@ -199,8 +200,11 @@ def summary_markdown(spec, records, figures, winner, verdict, search_seconds, va
         word = "beats" if verdict["beats_base"] else "does not beat"
         lines.append(f"**Verdict:** the winner {word} `{spec.preset}` on seeds it never saw: "
                      f"{verdict['why']}.")
-    lines += ["", "The report of the validation runs (Table 1 and final-10 measures per seed) "
-              f"is {study_module.VALIDATION_DIR}/report.md.", ""]
+    report = f"{study_module.VALIDATION_DIR}/report.md"
+    lines += ["", f"The validation runs' own report, with the Table 1 and final-10 measures per "
+              f"seed and their curves: [{report}]({report}).", ""]
+    for png in plots:  # Optuna's figures, as ddpg.outputs.study_plots drew them
+        lines += [f"![{png[:-4].replace('_', ' ')}]({png})", ""]
     return "\n".join(lines)
 
 
