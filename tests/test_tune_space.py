@@ -285,3 +285,14 @@ def test_a_failed_candidate_is_recorded_with_its_reason_and_the_study_goes_on(tm
     assert "score" not in record and record["settings"] == {"tau": 0.01}
     assert any("cand-00001 failed: loss became NaN" in line for line in lines)
     assert lines[-1].startswith("Study: 1/4 done (0 pruned, 1 failed), 1 running")
+
+
+def test_an_address_where_no_cluster_answers_is_refused_before_anything_is_written(tmp_path,
+                                                                                   capsys):
+    pytest.importorskip("ray", reason="needs the sweep extra's Ray")
+    pytest.importorskip("optuna", reason="needs the sweep extra's Optuna")
+    storage = tmp_path / "study"
+    code = tune_main(BASE_ARGS + ["--storage", str(storage), "--address", "127.0.0.1:9"])
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and "no Ray cluster answers at 127.0.0.1:9" in err
+    assert len(err.splitlines()) == 1 and not os.path.exists(storage)
