@@ -514,3 +514,30 @@ def test_a_sweep_of_labelled_settings_sets_plans_and_reports_rows_by_their_label
                                ("Hopper-v5", "td3", ""): [0, 1]}
     assert {g["variant"]: g["pending_seeds"] for g in report["groups"]} == \
         {"big_net, slow tau": [1], "": []}
+
+
+def test_a_grid_over_a_setting_left_out_of_the_comparison_still_gives_a_row_per_value(
+        capsys, tmp_path):
+    """checkpoint_every says how a run ran, not what it learned; gridded, its values are rows
+    (two trials of the same seed), and a fixed one still merges with other sweeps' rows."""
+    from ddpg.sweep.grid import parse_grid
+
+    storage = tmp_path / "grid"
+    spec = save_spec(storage, ["Hopper-v5"], [0], grid=parse_grid(["checkpoint_every=1,2"]))
+    for index, trial in enumerate(spec.trials()):
+        write_trial(storage, trial.folder, "Hopper-v5", [(100, [index, index])], final=index,
+                    config=trial.variant)
+    assert run(capsys, "--report", storage)[0] == 0
+    assert rows_of(json.loads((storage / REPORT_JSON).read_text())) == {
+        ("Hopper-v5", "fujimoto2018", "checkpoint_every=1"): [0],
+        ("Hopper-v5", "fujimoto2018", "checkpoint_every=2"): [0]}
+    # Fixed (not gridded) in one sweep and default in another: one row of two seeds.
+    one, other = tmp_path / "one", tmp_path / "other"
+    save_spec(one, ["Hopper-v5"], [0])
+    write_trial(one, "runs/Hopper-v5/seed-0", "Hopper-v5", [(100, [1.0, 1.0])], final=1.0,
+                config={"checkpoint_every": 100})
+    save_spec(other, ["Hopper-v5"], [1])
+    write_trial(other, "runs/Hopper-v5/seed-1", "Hopper-v5", [(100, [3.0, 3.0])], final=3.0)
+    assert run(capsys, "--report", one, other, "--out", tmp_path / "both")[0] == 0
+    assert rows_of(json.loads((tmp_path / "both" / REPORT_JSON).read_text())) == {
+        ("Hopper-v5", "fujimoto2018", ""): [0, 1]}

@@ -27,6 +27,9 @@ settings go one to one, because a reader tells rows apart by their labels:
   tau=0.005) is one group, since the seeds ran the same thing, named by the
   shortest of its labels (then the first in sorted order): the fewest words
   that still say what ran.  A seed found under both is one trial twice.
+- a setting that says how a run ran (NOT_COMPARED) is left out of the
+  settings, except where a sweep of the merge varies it: `--grid
+  checkpoint_every=1,2` asks for two rows, not one trial found twice.
 
 A plan whose key no run has, while a started trial has its task, preset,
 label and seed, was run: the run keeps the settings of its day if a preset
@@ -71,6 +74,8 @@ NOT_COMPARED = {"random_seed", "results_dir", "monitor_dir", "summary_dir", "thr
                 "resume", "gif", "plot", "render_env", "checkpoint_every", "keep_checkpoints",
                 "use_gym_monitor",
                 "total_steps", "max_episodes", "eval_every", "eval_episodes", "preset", "env_id"}
+# Parts of a trial's key of their own, never of its settings' signature.
+KEYED_APART = {"env_id", "preset", "random_seed"}
 # The comparisons the issue names, with the words the refusal uses.
 NAMED_CHECKS = (("budget", "step budgets"), ("eval_every", "evaluation intervals"),
                 ("eval_episodes", "evaluation episodes"))
@@ -106,6 +111,9 @@ class FoundTrial:
     config: dict = None  # config.json: the run's resolved settings
     started: bool = False
     settings: dict = None  # without config.json: the resolved settings it was planned with
+    # Settings of NOT_COMPARED that a sweep of the merge varies (its grid or
+    # variants): a user who varies one means its values to be told apart.
+    varied: frozenset = frozenset()
 
     @property
     def path(self):
@@ -115,7 +123,8 @@ class FoundTrial:
     def signature(self):
         """What it learned with, as one string; with no settings known, its label's."""
         known = self.config or self.settings
-        return settings_signature(known) if known else "label " + json.dumps(self.variant)
+        return settings_signature(known, self.varied) if known \
+            else "label " + json.dumps(self.variant)
 
     @property
     def group(self):
@@ -162,12 +171,26 @@ class FoundTrial:
         return f"{head}/{settings}/{seed}"
 
 
-def settings_signature(settings):
+def settings_signature(settings, varied=()):
     """The canonical JSON of what a run learned with: its identity, bar task, preset and seed."""
-    return json.dumps(compared_settings(settings), sort_keys=True)
+    return json.dumps(compared_settings(settings, varied), sort_keys=True)
 
 
-def compared_settings(settings):
+def varied_settings(specs):
+    """The settings of NOT_COMPARED that these sweeps' grids or variants vary.
+
+    `--grid checkpoint_every=1,2` asks for two rows of the same training
+    settings; without this, their seeds would be one trial found twice.
+    """
+    names = set()
+    for spec in specs:
+        names.update(spec.grid)
+        for _, values in spec.variants or []:
+            names.update(values)
+    return frozenset((names & NOT_COMPARED) - KEYED_APART)
+
+
+def compared_settings(settings, varied=()):
     """{name: value} of the settings that tell what a run learned, from its resolved settings.
 
     A setting that an older config.json lacks came into the package after the
@@ -178,7 +201,7 @@ def compared_settings(settings):
     values = training_settings.DEFAULTS.to_dict()
     values.update(settings)
     return {name: _normal(name, value) for name, value in values.items()
-            if name not in NOT_COMPARED}
+            if name not in NOT_COMPARED or name in varied}
 
 
 def _normal(name, value):
@@ -217,8 +240,12 @@ def find_trials(storage):
     planned_at = {}
     for plan in plans:
         planned_at.setdefault(plan.folder, plan)
-    return plans + [_started_trial(storage, folder, planned_at.get(folder))
-                    for folder in _started_folders(storage)]
+    trials = plans + [_started_trial(storage, folder, planned_at.get(folder))
+                      for folder in _started_folders(storage)]
+    varied = varied_settings(load_specs(storage))
+    for trial in trials:
+        trial.varied = varied
+    return trials
 
 
 def _planned_trials(storage):
@@ -338,6 +365,9 @@ def merge(storages, copies_in=None):
             if spec.to_dict() not in [s.to_dict() for s in specs]:
                 specs.append(spec)
         found.append(trials)
+    varied = varied_settings(specs)  # of every folder: one trial has one key in all
+    for trial in (trial for trials in found for trial in trials):
+        trial.varied = varied
     _adopt_settings([trial for trials in found for trial in trials])
     merged = {}
     for trials in found:
@@ -429,7 +459,7 @@ def check_comparable(trials):
 
 def _refuse_differing_setting(trials):
     """UserError naming the first setting (by name) in which these trials differ."""
-    compared = {id(t): compared_settings(t.config or t.settings) for t in trials}
+    compared = {id(t): compared_settings(t.config or t.settings, t.varied) for t in trials}
     for name in sorted(set().union(*compared.values())):
         _refuse_if_mixed(trials, f"setting {name}", lambda t, n=name: compared[id(t)].get(n))
 
