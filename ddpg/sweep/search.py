@@ -159,7 +159,7 @@ def Bookkeeper(storage, spec, log=print, progress_every=30.0):
             if record["params"] is None and trial.config:
                 params = {k: v for k, v in trial.config.items()}
                 record["params"] = params
-                record["settings"] = _jsonable(settings_of(params, self.spec.space))
+                record["settings"] = study_module.jsonable(settings_of(params, self.spec.space))
             return record
 
         def on_trial_result(self, iteration, trials, trial, result, **info):
@@ -250,6 +250,3 @@ def _clock(seconds):
     seconds = int(seconds)
     return f"{seconds // 3600}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
 
-
-def _jsonable(values):
-    return {k: list(v) if isinstance(v, tuple) else v for k, v in values.items()}

@@ -140,7 +140,7 @@ def run_candidate(tune_config, study=None, storage=None):
     status = read_status(home)
     if status.get("status") == "failed":
         raise CandidateFailed(status.get("error") or "failed earlier")
-    status.update(label=label, settings=_jsonable(chosen), params=tune_config)
+    status.update(label=label, settings=jsonable(chosen), params=tune_config)
     status.setdefault("attempts", [])
     status["attempts"].append({"pid": os.getpid(), "started": time.time()})
     status["status"] = "running"
@@ -204,7 +204,9 @@ def train_until(config, rung, stop_request):
     from ddpg.run.driver import run_training
 
     os.makedirs(config.results_dir, exist_ok=True)
-    log = _Log(os.path.join(config.results_dir, "train.log"))
+    from ddpg.sweep.trial import LOG_FILE, TrialLog
+
+    log = TrialLog(os.path.join(config.results_dir, LOG_FILE))
     try:
         code = run_training(config, prepared, log=log, on_evaluation=on_evaluation,
                             stop_requested=lambda: reached["done"] or stop_request.requested())
@@ -262,19 +264,6 @@ def _write_status(home, status):
     atomic.write_json(os.path.join(home, STATUS_FILE), status)
 
 
-def _jsonable(values):
+def jsonable(values):
+    """Settings as JSON holds them (hidden sizes as a list)."""
     return {k: list(v) if isinstance(v, tuple) else v for k, v in values.items()}
-
-
-class _Log:
-    """A seed's console lines, appended to train.log in its folder."""
-
-    def __init__(self, path):
-        self.handle = open(path, "a", encoding="utf-8")  # noqa: SIM115 (closed by close())
-
-    def __call__(self, line):
-        self.handle.write(f"{line}\n")
-        self.handle.flush()
-
-    def close(self):
-        self.handle.close()

@@ -99,7 +99,7 @@ def run_trial(tune_config):
         status["wall_seconds"] = attempts_seconds(status["attempts"])
         write_status(results_dir, status)
 
-    log = _TrialLog(os.path.join(results_dir, LOG_FILE))
+    log = TrialLog(os.path.join(results_dir, LOG_FILE))
     reporter = _Reporter(tune, results_dir, on_progress=seen_working)
     try:
         config = trial_config(spec, trial, storage)
@@ -226,7 +226,7 @@ class _Reporter:
         self.last_checkpoint = checkpoint
 
 
-class _TrialLog:
+class TrialLog:
     """The run's console lines, appended to train.log in its folder."""
 
     def __init__(self, path):
