@@ -249,4 +249,3 @@ def progress_line(records, spec, elapsed, running=0):
 def _clock(seconds):
     seconds = int(seconds)
     return f"{seconds // 3600}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
-
