@@ -36,3 +36,28 @@ def test_build_agent_and_run_loop_train_twin_critics_from_settings():
     after = sess.run(agent.actor.target_network_params)
     assert any(not np.array_equal(a, b) for a, b in zip(before, after))
     sess.close()
+
+
+def test_every_command_the_readme_names_is_an_installed_console_script():
+    """`pip install .` must give each command, and each must lead to its scripts/ twin."""
+    import importlib
+    import os
+    import re
+    from importlib.metadata import entry_points
+
+    from conftest import REPO_DIR
+
+    with open(os.path.join(REPO_DIR, "README.md"), encoding="utf-8") as handle:
+        # A command where one is typed (a line's start, after a space or a backtick),
+        # not a path such as /tmp/ddpg-ray-<uid>.
+        named = set(re.findall(r"(?:^|[\s`])(ddpg-[a-z]+)(?=[\s`,.])", handle.read(), re.M))
+    assert {"ddpg-train", "ddpg-sweep", "ddpg-tune"} <= named
+    installed = {e.name: e for e in entry_points(group="console_scripts")
+                 if e.name.startswith("ddpg-")}
+    assert named <= set(installed), named - set(installed)
+    for name in named:
+        module, _, function = installed[name].value.partition(":")
+        assert module.startswith("ddpg_scripts.")
+        assert callable(getattr(importlib.import_module(module), function))
+        script = os.path.join(REPO_DIR, "scripts", module.split(".")[1] + ".py")
+        assert os.path.exists(script), script
