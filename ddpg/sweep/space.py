@@ -223,7 +223,7 @@ def _check_algorithm(space, base):
     if named:
         raise UserError(
             f"--space: {', '.join(named)} only act with twin critics, and the base preset "
-            f"{base.preset} runs DDPG without them: use --preset td3 (or the td3 space), or "
+            f"{base.preset} runs DDPG without them: use --preset td3 (a TD3 base), or "
             f"drop {', '.join(named)} from the space")
 
 
