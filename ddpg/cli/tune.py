@@ -292,8 +292,9 @@ def clear_study(storage):
 
     for name in (search.TUNE_DIR, "runs", study.VALIDATION_DIR):
         shutil.rmtree(os.path.join(storage, name), ignore_errors=True)
-    for name in (study.STUDY_FILE, study.CANDIDATES_FILE, search.ELAPSED_FILE,
-                 validation.CLOCK_FILE, validation.BEST_FILE, validation.SUMMARY_FILE, validation.VALIDATION_FILE,
+    for name in (study.STUDY_FILE, study.CANDIDATES_FILE, study.SEARCH_CLOCK,
+                 study.VALIDATION_CLOCK, validation.BEST_FILE, validation.SUMMARY_FILE,
+                 validation.VALIDATION_FILE,
                  HISTORY_PNG, IMPORTANCE_PNG, "STOP"):
         path = os.path.join(storage, name)
         if os.path.exists(path):
@@ -340,7 +341,7 @@ def collect_study(storage, out):
 def run_study(spec, storage, args):
     """Search, then validate, then write the outputs; each stage skips what is done."""
     from ddpg.sweep import runner, search, validation
-    from ddpg.sweep.study import VALIDATION_DIR
+    from ddpg.sweep.study import SEARCH_CLOCK, VALIDATION_CLOCK, VALIDATION_DIR, read_clock
 
     ray_options = {"address": args.address, "num_cpus": args.num_cpus,
                    "temp_dir": args.ray_temp_dir}
@@ -357,7 +358,7 @@ def run_study(spec, storage, args):
             print(f"Search stopped: {len(ended)} of {spec.trials} candidates ended. "
                   f"Continue it with: {prog_name('ddpg-tune')} --resume --storage {storage}")
             return 130
-    search_seconds = search._saved_elapsed(storage)
+    search_seconds = read_clock(storage, SEARCH_CLOCK)
     chosen = validation.top_candidates(records, spec.top)
     if not chosen:
         print("No candidate finished: nothing to validate (see candidates.json)")
@@ -384,9 +385,7 @@ def run_study(spec, storage, args):
     write_report([vstorage])
     figures = validation.summarize(spec, vspec, storage, records)
     winner, verdict = validation.decide(spec, figures)
-    validation_seconds = validation.clock(storage)
-    if validation_seconds is None:  # a study from before the clock was kept: its runs' sum
-        validation_seconds = sum(_trial_seconds(vstorage, t.folder) for t in vspec.trials())
+    validation_seconds = read_clock(storage, VALIDATION_CLOCK)
     validation.write_json(os.path.join(storage, validation.VALIDATION_FILE),
                           {"figures": figures, "winner": winner, "verdict": verdict})
     if winner:
@@ -407,12 +406,6 @@ def run_study(spec, storage, args):
     print(f"Verdict: {verdict['why']}")
     print(f"Summary: {os.path.join(storage, validation.SUMMARY_FILE)}")
     return 0 if winner else 1
-
-
-def _trial_seconds(storage, folder):
-    from ddpg.sweep.trial import read_status
-
-    return read_status(os.path.join(storage, folder)).get("wall_seconds") or 0.0
 
 
 def script_main(argv=None):

@@ -140,7 +140,8 @@ def Bookkeeper(storage, spec, log=print, progress_every=30.0):
             self.storage, self.spec, self.log = storage, spec, log
             self.records = read_candidates(storage)
             self.started = time.monotonic()
-            self.elapsed_before = _saved_elapsed(storage)  # a resumed study's earlier time
+            # A resumed study's earlier sessions.
+            self.elapsed_before = study_module.read_clock(storage, study_module.SEARCH_CLOCK)
             self.last_line = 0.0
 
         def __getstate__(self):
@@ -196,8 +197,7 @@ def Bookkeeper(storage, spec, log=print, progress_every=30.0):
         def _save(self):
             data = dict(self.records)
             atomic.write_json(os.path.join(self.storage, study_module.CANDIDATES_FILE), data)
-            atomic.write_json(os.path.join(self.storage, ELAPSED_FILE),
-                              {"seconds": self.elapsed()})
+            study_module.write_clock(self.storage, study_module.SEARCH_CLOCK, self.elapsed())
 
         def elapsed(self):
             return self.elapsed_before + time.monotonic() - self.started
@@ -214,19 +214,6 @@ def Bookkeeper(storage, spec, log=print, progress_every=30.0):
                                    running=len(running)))
 
     return _Bookkeeper()
-
-
-ELAPSED_FILE = "search_time.json"
-
-
-def _saved_elapsed(storage):
-    import json
-
-    try:
-        with open(os.path.join(storage, ELAPSED_FILE), encoding="utf-8") as handle:
-            return float(json.load(handle)["seconds"])
-    except (FileNotFoundError, ValueError, KeyError):
-        return 0.0
 
 
 def progress_line(records, spec, elapsed, running=0):

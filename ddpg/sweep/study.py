@@ -32,6 +32,9 @@ CANDIDATES_FILE = "candidates.json"
 STATUS_FILE = "sweep_trial.json"  # the same file a sweep trial keeps: the stop callback reads it
 CANDIDATE_PREFIX = "cand-"
 VALIDATION_DIR = "validation"
+# Each stage's wall time over all its sessions (Ctrl-C pauses not counted).
+SEARCH_CLOCK = "search_time.json"
+VALIDATION_CLOCK = "validation_time.json"
 
 
 @dataclasses.dataclass
@@ -87,6 +90,21 @@ class StudySpec:
     def from_dict(cls, data):
         known = {f.name for f in dataclasses.fields(cls)}
         return cls(**{k: v for k, v in data.items() if k in known})
+
+
+def read_clock(storage, name):
+    """Seconds a stage has run so far (0.0 before its first session ends)."""
+    import json
+
+    try:
+        with open(os.path.join(storage, name), encoding="utf-8") as handle:
+            return float(json.load(handle)["seconds"])
+    except (FileNotFoundError, ValueError, KeyError):
+        return 0.0
+
+
+def write_clock(storage, name, seconds):
+    atomic.write_json(os.path.join(storage, name), {"seconds": seconds})
 
 
 def seed_score(points, upto, last):

@@ -18,7 +18,6 @@ from ddpg.sweep import study as study_module
 BEST_FILE = "best.json"
 SUMMARY_FILE = "study.md"
 VALIDATION_FILE = "validation.json"
-CLOCK_FILE = "validation_time.json"  # the validation's wall time over all its sessions
 # Never copied into best.json: where a run writes, how it starts, its seed (not a
 # setting to tune) and what the study switched off in its runs (GIF, plot).
 NOT_IN_BEST = ("results_dir", "monitor_dir", "summary_dir", "force", "resume", "threads",
@@ -27,19 +26,8 @@ NOT_IN_BEST = ("results_dir", "monitor_dir", "summary_dir", "force", "resume", "
 
 def add_to_clock(storage, seconds):
     """Add one session's validation wall time to the study's clock."""
-    atomic.write_json(os.path.join(storage, CLOCK_FILE),
-                      {"seconds": (clock(storage) or 0.0) + seconds})
-
-
-def clock(storage):
-    """The validation's wall time so far, or None when no clock was kept."""
-    import json
-
-    try:
-        with open(os.path.join(storage, CLOCK_FILE), encoding="utf-8") as handle:
-            return float(json.load(handle)["seconds"])
-    except (FileNotFoundError, ValueError, KeyError):
-        return None
+    clock = study_module.VALIDATION_CLOCK
+    study_module.write_clock(storage, clock, study_module.read_clock(storage, clock) + seconds)
 
 
 def top_candidates(records, top):
