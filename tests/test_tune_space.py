@@ -12,12 +12,12 @@ import pytest
 
 from ddpg import config as settings
 from ddpg.cli.tune import main as tune_main
-from ddpg.cli.tune import parse_validate_seeds
+from ddpg.cli.tune import parse_duration, parse_validate_seeds
 from ddpg.errors import UserError
 from ddpg.sweep import space as spaces
 from ddpg.sweep import validation
 from ddpg.sweep.search import progress_line
-from ddpg.sweep.study import StudySpec, seed_score
+from ddpg.sweep.study import SEARCH_CLOCK, StudySpec, search_ended, seed_score, write_clock
 
 DDPG_BASE = settings.resolve(preset="fujimoto2018", overrides={"env_id": "Pendulum-v1"})
 TD3_BASE = settings.resolve(preset="td3", overrides={"env_id": "Pendulum-v1"})
@@ -174,6 +174,76 @@ def test_progress_line_counts_done_pruned_and_failed_and_names_the_best():
     assert f"{(400 + 100 + 200) * 2:,} env steps" in line
 
 
+def test_with_a_time_budget_the_eta_is_the_budget_left_and_then_says_it_is_spent():
+    records = {"cand-a": {"status": "finished", "score": -150.0, "steps": 400}}
+    spec = study_spec(trials=40, time_budget=600.0)
+    # 39 left at 100 s each would be 3,900 s; the budget has 500 s left.
+    line = progress_line(records, spec, elapsed=100.0, running=2)
+    assert "0:01:40 of 0:10:00 budget elapsed, ETA 0:08:20" in line
+    line = progress_line(records, spec, elapsed=601.0, running=2)
+    assert "budget spent: no new candidates" in line and "ETA" not in line
+
+
+def test_time_budget_takes_hours_minutes_or_seconds_and_refuses_the_rest():
+    assert parse_duration("2h") == 7200 and parse_duration("90m") == 5400
+    assert parse_duration("5400s") == parse_duration("5400") == 5400
+    assert parse_duration("1.5h") == 5400
+    for text in ("0", "-5m", "2 days", "h", ""):
+        with pytest.raises(UserError, match="--time-budget must be a positive duration"):
+            parse_duration(text)
+
+
+def test_the_search_ends_at_its_count_or_when_its_budget_is_spent_with_none_running(tmp_path):
+    storage = str(tmp_path)
+    done = {"status": "finished", "steps": 400, "score": -1.0}
+    two_ended = {"a": done, "b": dict(done, status="pruned")}
+    assert not search_ended(study_spec(trials=4), two_ended, storage)
+    assert search_ended(study_spec(trials=2), two_ended, storage)
+    budgeted = study_spec(trials=40, time_budget=60.0)
+    write_clock(storage, SEARCH_CLOCK, 59.0)
+    assert not search_ended(budgeted, two_ended, storage)
+    write_clock(storage, SEARCH_CLOCK, 61.0)
+    assert search_ended(budgeted, two_ended, storage)
+    # A candidate paused mid-way by Ctrl-C still has to finish, budget or not.
+    paused = dict(two_ended, c={"status": "running", "steps": 100, "scores": []})
+    assert not search_ended(budgeted, paused, storage)
+    assert not search_ended(study_spec(trials=3), paused, storage)
+
+
+def test_the_budgeted_searcher_proposes_until_the_search_clock_passes_the_budget(tmp_path):
+    pytest.importorskip("ray", reason="needs the sweep extra's Ray")
+    pytest.importorskip("optuna", reason="needs the sweep extra's Optuna")
+    import pickle
+
+    import optuna
+    from ray.tune.search import Searcher
+
+    from ddpg.sweep.budgeted_search import BudgetedOptunaSearch
+    from ddpg.sweep.space import Sampler
+
+    space = {"tau": {"type": "float", "low": 0.001, "high": 0.1, "log": True}}
+    storage = str(tmp_path)
+    write_clock(storage, SEARCH_CLOCK, 50.0)  # earlier sessions ran 50 s
+    searcher = BudgetedOptunaSearch(space=Sampler(space, DDPG_BASE.to_dict()), metric="score",
+                                    mode="max", sampler=optuna.samplers.TPESampler(seed=0),
+                                    storage=storage, budget_seconds=3600.0)
+    first = searcher.suggest("t1")
+    assert 0.001 <= first["tau"] <= 0.1
+    assert 50.0 <= searcher.spent_seconds() < 60.0
+    searcher.budget_seconds = 50.0  # spent: nothing new
+    assert searcher.suggest("t2") == Searcher.FINISHED
+    # A saved or pickled searcher keeps no clock of this process: it reads the
+    # search clock afresh where it is restored.
+    checkpoint = tmp_path / "searcher"
+    checkpoint.mkdir()
+    searcher.save(str(checkpoint / "state.pkl"))
+    assert searcher._session is not None
+    write_clock(storage, SEARCH_CLOCK, 10.0)
+    searcher.restore(str(checkpoint / "state.pkl"))
+    assert searcher.suggest("t3") != Searcher.FINISHED
+    assert pickle.loads(pickle.dumps(searcher))._session is None
+
+
 def test_validate_seeds_are_a_count_from_1000_or_a_list():
     assert parse_validate_seeds("3") == [1000, 1001, 1002]
     assert parse_validate_seeds("7-9") == [7, 8, 9]
@@ -187,6 +257,7 @@ BASE_ARGS = ["--env", "Pendulum-v1", "--total-steps", "400", "--trials", "2"]
 
 @pytest.mark.parametrize("extra, words", [
     (["--trials", "0"], "--trials must be at least 1"),
+    (["--time-budget", "soon"], "--time-budget must be a positive duration"),
     (["--search-seeds", "0-1", "--validate-seeds", "1-3"], "1 are search seeds"),
     (["--preset", "nope"], "invalid choice"),
     (["--space", "SPACE_TD3"], "--preset td3"),

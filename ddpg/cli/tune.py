@@ -23,7 +23,7 @@ VALIDATE_FROM = 1000  # held-out seeds start here when only their number is give
 DEFINING = ("env", "preset", "space", "trials", "total_steps", "eval_every", "eval_episodes",
             "seeds_per_trial", "search_seeds", "validate_seeds", "score_last", "top",
             "baselines", "sampler_seed", "grace_steps", "reduction_factor", "cpus_per_trial",
-            "max_failures", "config", "name")
+            "max_failures", "config", "name", "time_budget")
 
 
 def build_parser(prog):
@@ -49,6 +49,10 @@ def build_parser(prog):
     budget = parser.add_argument_group("the budget and the score")
     budget.add_argument("--trials", type=int, help=f"candidates to try (default "
                                                    f"{DEFAULTS['trials']})")
+    budget.add_argument("--time-budget", metavar="DURATION",
+                        help="search for this long (e.g. 2h, 90m, 5400s): no candidate starts "
+                             "after it, running ones end as usual; --trials stays the most "
+                             "there will be")
     budget.add_argument("--total-steps", type=int, help="environment steps per candidate seed")
     budget.add_argument("--eval-every", type=int,
                         help="evaluate (and report to the pruner) every N steps "
@@ -131,6 +135,7 @@ def spec_from_args(args):
         raise UserError(f"--max-failures must be 0 or more, got {value['max_failures']}")
     if args.grace_steps is not None and not 0 < args.grace_steps <= args.total_steps:
         raise UserError(f"--grace-steps must be 1 to --total-steps, got {args.grace_steps}")
+    time_budget = parse_duration(args.time_budget) if args.time_budget is not None else 0
     search_seeds = parse_seeds(args.search_seeds) if args.search_seeds \
         else list(range(value["seeds_per_trial"]))
     if args.search_seeds and args.seeds_per_trial is not None \
@@ -160,13 +165,28 @@ def spec_from_args(args):
                      sampler_seed=value["sampler_seed"], grace_steps=args.grace_steps or 0,
                      reduction_factor=value["reduction_factor"],
                      cpus_per_trial=_whole(value["cpus_per_trial"]),
-                     max_failures=value["max_failures"])
+                     max_failures=value["max_failures"], time_budget=time_budget)
     base = spec.base_config()
     settings.validate(base)
     spec.space_name, spec.space = spaces.load(args.space or spaces.default_space_name(base))
     spaces.check(spec.space, base)
     check_envs([spec.env_id])
     return spec
+
+
+def parse_duration(text):
+    """'2h', '90m', '5400s' or '5400' -> seconds; UserError for anything else or for 0."""
+    import re
+
+    from ddpg.errors import UserError
+
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([hms]?)\s*", str(text))
+    seconds = float(match.group(1)) * {"h": 3600, "m": 60, "s": 1, "": 1}[match.group(2)] \
+        if match else 0
+    if not seconds > 0:
+        raise UserError(f"--time-budget must be a positive duration such as 2h, 90m or 5400s, "
+                        f"got {text!r}")
+    return seconds
 
 
 def parse_validate_seeds(text):
@@ -341,20 +361,21 @@ def collect_study(storage, out):
 def run_study(spec, storage, args):
     """Search, then validate, then write the outputs; each stage skips what is done."""
     from ddpg.sweep import runner, search, validation
-    from ddpg.sweep.study import SEARCH_CLOCK, VALIDATION_CLOCK, VALIDATION_DIR, read_clock
+    from ddpg.sweep.study import (SEARCH_CLOCK, VALIDATION_CLOCK, VALIDATION_DIR, read_clock,
+                                  search_ended)
 
     ray_options = {"address": args.address, "num_cpus": args.num_cpus,
                    "temp_dir": args.ray_temp_dir}
     records = search.read_candidates(storage)
-    ended = [r for r in records.values() if r["status"] != "running"]
-    print(f"Study {spec.name}: {spec.trials} candidates x {len(spec.search_seeds)} seeds x "
+    budget = f" (or {spec.time_budget:,.0f} s of search)" if spec.time_budget else ""
+    print(f"Study {spec.name}: {spec.trials} candidates{budget} x {len(spec.search_seeds)} seeds x "
           f"{spec.total_steps:,} steps on {spec.env_id}, base {spec.preset}, space "
           f"{spec.space_name}; storage {storage}", flush=True)
-    if len(ended) < spec.trials:
+    if not search_ended(spec, records, storage):
         records, _ = search.run(spec, storage, resume=os.path.isdir(
             os.path.join(storage, search.TUNE_DIR)) and bool(args.resume), **ray_options)
-        ended = [r for r in records.values() if r["status"] != "running"]
-        if len(ended) < spec.trials:
+        if not search_ended(spec, records, storage):
+            ended = [r for r in records.values() if r["status"] != "running"]
             print(f"Search stopped: {len(ended)} of {spec.trials} candidates ended. "
                   f"Continue it with: {prog_name('ddpg-tune')} --resume --storage {storage}")
             return 130

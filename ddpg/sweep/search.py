@@ -78,7 +78,7 @@ def run(spec, storage, resume=False, address=None, num_cpus=None, temp_dir=None,
             tuner = tune.Tuner.restore(tune_dir, trainable, resume_unfinished=True,
                                        resume_errored=False)
         else:
-            tuner = tune.Tuner(trainable, tune_config=_tune_config(spec),
+            tuner = tune.Tuner(trainable, tune_config=_tune_config(spec, storage),
                                run_config=tune.RunConfig(
                                    name=TUNE_DIR, storage_path=storage, verbose=0,
                                    failure_config=tune.FailureConfig(
@@ -93,20 +93,21 @@ def run(spec, storage, resume=False, address=None, num_cpus=None, temp_dir=None,
     return read_candidates(storage), time.perf_counter() - started
 
 
-def _tune_config(spec):
+def _tune_config(spec, storage):
     import optuna
     from ray import tune
     from ray.tune.schedulers import ASHAScheduler
-    from ray.tune.search.optuna import OptunaSearch
-
+    from ddpg.sweep.budgeted_search import BudgetedOptunaSearch
     from ddpg.sweep.space import Sampler
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     base = spec.base_config()
     # The metric goes to the searcher and the scheduler themselves: an OptunaSearch
     # given its own space ignores TuneConfig's.
-    searcher = OptunaSearch(space=Sampler(spec.space, base.to_dict()), metric=METRIC, mode="max",
-                            sampler=optuna.samplers.TPESampler(seed=spec.sampler_seed))
+    searcher = BudgetedOptunaSearch(
+        space=Sampler(spec.space, base.to_dict()), metric=METRIC, mode="max",
+        sampler=optuna.samplers.TPESampler(seed=spec.sampler_seed), storage=storage,
+        budget_seconds=spec.time_budget)
     scheduler = ASHAScheduler(time_attr="steps", metric=METRIC, mode="max", max_t=spec.total_steps,
                               grace_period=spec.grace_steps or spec.eval_every,
                               reduction_factor=spec.reduction_factor)
@@ -191,6 +192,9 @@ def Bookkeeper(storage, spec, log=print, progress_every=30.0):
             self.log(f"Candidate {trial_name(trial)} failed: {record['error']}")
             self._progress(trials, force=True)
 
+        def on_experiment_end(self, trials, **info):
+            self._save()  # the clock at the end: a budget-bounded search's ends past its budget
+
         def on_step_begin(self, iteration, trials, **info):
             self._progress(trials)
 
@@ -226,10 +230,19 @@ def progress_line(records, spec, elapsed, running=0):
     best_text = f"best {finished[best]['score']:.1f} ({best})" if best else "best: none yet"
     steps_done = sum(r["steps"] for r in records.values()) * len(spec.search_seeds)
     left = spec.trials - len(ended)
-    # Time per ended candidate so far (with the concurrency it ran at) times those left.
-    eta = _clock(elapsed / len(ended) * left) if ended else "--"
+    # Time per ended candidate so far (with the concurrency it ran at) times those left;
+    # a time budget ends the search sooner when that is shorter.
+    eta = elapsed / len(ended) * left if ended else None
+    if spec.time_budget:
+        budget_left = spec.time_budget - elapsed
+        eta = budget_left if eta is None else min(eta, budget_left)
+    if spec.time_budget and elapsed >= spec.time_budget:
+        eta_text = "budget spent: no new candidates"
+    else:
+        eta_text = f"ETA {_clock(eta)}" if eta is not None else "ETA --"
+    budget = f" of {_clock(spec.time_budget)} budget" if spec.time_budget else ""
     return (f"Study: {len(ended)}/{spec.trials} done ({pruned} pruned, {failed} failed), "
-            f"{running} running | {best_text} | {_clock(elapsed)} elapsed, ETA {eta} "
+            f"{running} running | {best_text} | {_clock(elapsed)}{budget} elapsed, {eta_text} "
             f"| {steps_done:,} env steps")
 
 

@@ -61,6 +61,7 @@ class StudySpec:
     reduction_factor: int = 3
     cpus_per_trial: float = 1
     max_failures: int = 3
+    time_budget: float = 0  # seconds of search after which no new candidate starts (0: none)
 
     def base_overrides(self):
         """What every run of the study sets beside its drawn settings."""
@@ -105,6 +106,20 @@ def read_clock(storage, name):
 
 def write_clock(storage, name, seconds):
     atomic.write_json(os.path.join(storage, name), {"seconds": seconds})
+
+
+def search_ended(spec, records, storage):
+    """Whether the search has nothing left to run.
+
+    It has when every candidate it drew has ended and either all `trials`
+    were drawn or the time budget is spent.  A candidate still `running` in
+    the records was paused by Ctrl-C and continues on --resume.
+    """
+    if any(r["status"] == "running" for r in records.values()):
+        return False
+    if len(records) >= spec.trials:
+        return True
+    return bool(spec.time_budget) and read_clock(storage, SEARCH_CLOCK) >= spec.time_budget
 
 
 def seed_score(points, upto, last):

@@ -133,7 +133,8 @@ def write_best(storage, spec, winner, figures, verdict, records):
         "validation": dict(figures[winner], seeds_used=spec.validate_seeds,
                            base=figures.get(f"preset={spec.preset}"), **verdict),
         "study": {"name": spec.name, "env_id": spec.env_id, "base_preset": spec.preset,
-                  "space": spec.space_name, "trials": spec.trials},
+                  "space": spec.space_name, "trials": spec.trials, "candidates": len(records),
+                  "time_budget_seconds": spec.time_budget or None},
     }
     path = os.path.join(storage, BEST_FILE)
     atomic.write_json(path, best)
@@ -156,7 +157,7 @@ def summary_markdown(spec, records, figures, winner, verdict, search_seconds, va
              f"evaluations every {spec.eval_every:,} steps of {spec.eval_episodes} episodes; "
              f"Optuna TPE (seed {spec.sampler_seed}) with Tune's ASHA "
              f"(grace {spec.grace_steps or spec.eval_every:,} steps, reduction factor "
-             f"{spec.reduction_factor}).",
+             f"{spec.reduction_factor}). " + _drawn_until(spec, records),
              f"- Score: per seed, the mean of its last {spec.score_last} evaluations; per "
              "candidate, the mean over its seeds.",
              f"- Candidates finished {len(ended) - pruned - failed}, pruned {pruned}, "
@@ -194,6 +195,17 @@ def summary_markdown(spec, records, figures, winner, verdict, search_seconds, va
     for png in plots:  # Optuna's figures, as ddpg.outputs.study_plots drew them
         lines += [f"![{png[:-4].replace('_', ' ')}]({png})", ""]
     return "\n".join(lines)
+
+
+def _drawn_until(spec, records):
+    """What ended the drawing of candidates: the count asked for, or the time budget."""
+    if not spec.time_budget:
+        return f"{spec.trials} candidates asked for."
+    if len(records) >= spec.trials:
+        return f"All {spec.trials} candidates asked for were drawn within the time budget " \
+               f"of {spec.time_budget:,.0f} s."
+    return f"Drawn until the time budget of {spec.time_budget:,.0f} s of search was spent " \
+           f"(up to {spec.trials} asked for); candidates running then ran to their end."
 
 
 def _safe(label):
