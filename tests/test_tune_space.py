@@ -325,11 +325,75 @@ def test_the_plots_study_holds_candidates_in_the_order_drawn_with_their_states()
     assert study.trials[0].intermediate_values == {50: -900.0}
 
 
-def test_collect_refuses_a_folder_without_an_ended_study(tmp_path, capsys):
-    code = tune_main(["--collect", str(tmp_path / "out"), "--storage", str(tmp_path)])
+def searched_study(folder, running=False, **changes):
+    """A study folder as a search leaves it: study.json, candidates.json, search_time.json."""
+    spec = study_spec(trials=3, space={"tau": {"type": "float", "low": 0.001, "high": 0.1}},
+                      **changes)
+    records = {f"cand-{i}": {"status": "finished", "steps": 400, "score": -200.0 - i,
+                             "scores": [], "settings": {"tau": 0.01 * (i + 1)},
+                             "params": {"tau": 0.01 * (i + 1)}, "started": 1000.0 + i}
+               for i in range(3)}
+    if running:
+        records["cand-2"]["status"] = "running"
+    os.makedirs(folder, exist_ok=True)
+    for name, data in (("study.json", spec.to_dict()), ("candidates.json", records),
+                       ("search_time.json", {"seconds": 90.0})):
+        with open(os.path.join(folder, name), "w") as handle:
+            json.dump(data, handle)
+    return spec
+
+
+@pytest.mark.parametrize("running, words", [(None, "holds no study (study.json)"),
+                                            (True, "holds no ended search")])
+def test_collect_refuses_a_folder_without_an_ended_search(tmp_path, capsys, running, words):
+    storage = tmp_path / "study"
+    if running is not None:
+        searched_study(storage, running=running)
+    code = tune_main(["--collect", str(tmp_path / "out"), "--storage", str(storage)])
     err = capsys.readouterr().err.strip()
-    assert code == 2 and "holds no ended study" in err and len(err.splitlines()) == 1
+    assert code == 2 and words in err and len(err.splitlines()) == 1
     assert not os.path.exists(tmp_path / "out")
+
+
+def test_an_ended_search_collects_before_validation_and_its_copy_validates_without_searching(
+        tmp_path, capsys, monkeypatch):
+    import argparse
+
+    from ddpg.cli import tune as tune_cli
+    from ddpg.sweep import runner, search
+
+    storage = tmp_path / "study"
+    spec = searched_study(storage)
+    out = tmp_path / "collected"
+    assert tune_main(["--collect", str(out), "--storage", str(storage)]) == 0
+    assert sorted(os.listdir(out)) == ["candidates.json", "search_time.json", "study.json"]
+    assert "not validated yet" in capsys.readouterr().out
+
+    # The copy validates: no search runs, and the top candidates by search score go on.
+    def no_search(*args, **kwargs):
+        raise AssertionError("the ended search ran again")
+
+    validated = []
+    monkeypatch.setattr(search, "run", no_search)
+    monkeypatch.setattr(runner, "outcome", lambda vspec, vstorage: {"unfinished": ["all"]})
+
+    def validation_run(vspec, vstorage, **kwargs):
+        validated.append(vspec)
+        return {"unfinished": ["stopped"], "seconds": 5.0}
+
+    monkeypatch.setattr(runner, "run", validation_run)
+    monkeypatch.setattr(runner, "print_outcome", lambda *args: None)
+    args = argparse.Namespace(address=None, num_cpus=1, ray_temp_dir=None, resume=True)
+    assert tune_cli.run_study(spec, str(out), args) == 130  # stopped: our fake validation
+    labels = [label for label, _ in validated[0].variants]
+    assert labels == ["cand-0", "cand-1", "cand-2", "preset=fujimoto2018"]
+    assert validated[0].seeds == [1000, 1001]
+
+    # A copy taken while a candidate was still running cannot continue its search.
+    paused = tmp_path / "paused"
+    spec = searched_study(paused, running=True)
+    with pytest.raises(UserError, match="holds candidates but not the search's state"):
+        tune_cli.run_study(spec, str(paused), args)
 
 
 def test_a_failed_candidate_is_recorded_with_its_reason_and_the_study_goes_on(tmp_path):

@@ -285,10 +285,7 @@ def new_study(args):
 
 
 def resumed_study(args):
-    import json
-
     from ddpg.errors import UserError
-    from ddpg.sweep.study import STUDY_FILE, StudySpec
 
     given = [f"--{n.replace('_', '-')}" for n in DEFINING if getattr(args, n) not in (None, [])]
     if given:
@@ -298,11 +295,24 @@ def resumed_study(args):
         raise UserError("--resume needs --storage DIR, the study's folder")
     storage = os.path.abspath(args.storage)
     check_storage(storage, resume=True, force=False)
+    return read_spec(storage), storage
+
+
+def read_spec(storage):
+    """The StudySpec in storage/study.json; UserError when there is none or it is broken."""
+    import json
+
+    from ddpg.errors import UserError
+    from ddpg.sweep.study import STUDY_FILE, StudySpec
+
+    path = os.path.join(storage, STUDY_FILE)
     try:
-        with open(os.path.join(storage, STUDY_FILE), encoding="utf-8") as handle:
-            return StudySpec.from_dict(json.load(handle)), storage
+        with open(path, encoding="utf-8") as handle:
+            return StudySpec.from_dict(json.load(handle))
+    except FileNotFoundError:
+        raise UserError(f"{storage} holds no study ({STUDY_FILE})") from None
     except (ValueError, TypeError) as exc:
-        raise UserError(f"{os.path.join(storage, STUDY_FILE)} is not a study: {exc}") from None
+        raise UserError(f"{path} is not a study: {exc}") from None
 
 
 def clear_study(storage):
@@ -328,38 +338,55 @@ STUDY_EVIDENCE = ("study.json", "candidates.json", "search_time.json", "validati
                   "optuna_importance.png")
 
 
+# What a study's validation needs of its search: a copy of these resumes into validation.
+SEARCH_FILES = ("study.json", "candidates.json", "search_time.json")
+
+
 def collect_study(storage, out):
-    """--collect OUT --storage DIR: every check first, then the copies."""
+    """--collect OUT --storage DIR: every check first, then the copies.
+
+    A study whose search has ended collects before its validation has run:
+    its small files are all the validation needs, so a search run in one
+    place (or session) can be validated in another from a copy of them.
+    """
     from ddpg.errors import UserError
     from ddpg.run.folder import check_writable
-    from ddpg.sweep import validation
-    from ddpg.sweep.study import VALIDATION_DIR
+    from ddpg.sweep import runner, search
+    from ddpg.sweep.study import VALIDATION_DIR, search_ended
 
     if not storage:
         raise UserError("--collect needs --storage DIR, the study's folder")
     storage, out = os.path.abspath(storage), os.path.abspath(out)
-    if not os.path.exists(os.path.join(storage, validation.BEST_FILE)) and not os.path.exists(
-            os.path.join(storage, validation.VALIDATION_FILE)):
-        raise UserError(f"{storage} holds no ended study (no {validation.VALIDATION_FILE}): "
-                        "finish it first with --resume")
+    spec = read_spec(storage)
+    if not search_ended(spec, search.read_candidates(storage), storage):
+        raise UserError(f"{storage} holds no ended search: finish it first with --resume")
     if out == storage:
         raise UserError("--collect OUT must be another folder than the study's")
     check_writable(out)
-    from ddpg.cli.sweep import write_report_only
+    validation_dir = os.path.join(storage, VALIDATION_DIR)
+    validated = os.path.exists(os.path.join(validation_dir, runner.SPEC_FILE))
+    if validated:
+        from ddpg.cli.sweep import write_report_only
 
-    write_report_only([os.path.join(storage, VALIDATION_DIR)],
-                      os.path.join(out, VALIDATION_DIR), collect=True)
+        write_report_only([validation_dir], os.path.join(out, VALIDATION_DIR), collect=True)
+    os.makedirs(out, exist_ok=True)
     for name in STUDY_EVIDENCE:
         source = os.path.join(storage, name)
         if os.path.exists(source):
             shutil.copyfile(source, os.path.join(out, name + ".tmp"))
             os.replace(os.path.join(out, name + ".tmp"), os.path.join(out, name))
-    print(f"Collected the study into {out}")
+    if validated:
+        print(f"Collected the study into {out}")
+    else:
+        print(f"Collected the study's search into {out}; it is not validated yet. To validate "
+              f"it anywhere: copy {', '.join(SEARCH_FILES)} into a new folder and run "
+              f"{prog_name('ddpg-tune')} --resume --storage FOLDER")
     return 0
 
 
 def run_study(spec, storage, args):
     """Search, then validate, then write the outputs; each stage skips what is done."""
+    from ddpg.errors import UserError
     from ddpg.sweep import runner, search, validation
     from ddpg.sweep.study import (SEARCH_CLOCK, VALIDATION_CLOCK, VALIDATION_DIR, read_clock,
                                   search_ended)
@@ -372,8 +399,13 @@ def run_study(spec, storage, args):
           f"{spec.total_steps:,} steps on {spec.env_id}, base {spec.preset}, space "
           f"{spec.space_name}; storage {storage}", flush=True)
     if not search_ended(spec, records, storage):
-        records, _ = search.run(spec, storage, resume=os.path.isdir(
-            os.path.join(storage, search.TUNE_DIR)) and bool(args.resume), **ray_options)
+        searched = os.path.isdir(os.path.join(storage, search.TUNE_DIR))
+        if records and not searched:
+            raise UserError(f"{storage} holds candidates but not the search's state "
+                            f"({search.TUNE_DIR}/), so the search cannot continue; a copied "
+                            "study resumes only once its search has ended")
+        records, _ = search.run(spec, storage, resume=searched and bool(args.resume),
+                                **ray_options)
         if not search_ended(spec, records, storage):
             ended = [r for r in records.values() if r["status"] != "running"]
             print(f"Search stopped: {len(ended)} of {spec.trials} candidates ended. "
