@@ -396,6 +396,30 @@ def test_an_ended_search_collects_before_validation_and_its_copy_validates_witho
         tune_cli.run_study(spec, str(paused), args)
 
 
+def test_end_search_stops_the_running_candidates_and_the_study_then_collects(tmp_path, capsys):
+    storage = tmp_path / "study"
+    searched_study(storage, running=True)  # cand-2 running: the search had not ended
+    refusal = tune_main(["--end-search", "--storage", str(storage), "--trials", "9"])
+    err = capsys.readouterr().err.strip()
+    assert refusal == 2 and "drop --trials" in err and len(err.splitlines()) == 1
+    assert tune_main(["--end-search", "--storage", str(storage)]) == 0
+    out = capsys.readouterr().out
+    assert "3 candidates, 2 finished; stopped: cand-2 at 400 steps" in out
+    records = json.loads((storage / "candidates.json").read_text())
+    assert [records[n]["status"] for n in sorted(records)] == ["finished", "finished",
+                                                                "stopped"]
+    spec = StudySpec.from_dict(json.loads((storage / "study.json").read_text()))
+    assert spec.ended_early and search_ended(spec, records, str(storage))
+    assert validation.top_candidates(records, 3) == [("cand-0", records["cand-0"]),
+                                                      ("cand-1", records["cand-1"])]
+    summary = validation.summary_markdown(spec, records, {}, None, {"why": "x"}, 1.0, 0.0)
+    assert "failed 0, stopped by --end-search 1." in summary
+    assert "Ended with --end-search after 3 candidates" in summary
+    assert tune_main(["--collect", str(tmp_path / "out"), "--storage", str(storage)]) == 0
+    assert tune_main(["--end-search", "--storage", str(storage)]) == 0
+    assert "has already ended" in capsys.readouterr().out
+
+
 def test_a_failed_candidate_is_recorded_with_its_reason_and_the_study_goes_on(tmp_path):
     pytest.importorskip("ray", reason="needs the sweep extra's Ray")
     from ddpg.sweep.search import Bookkeeper, read_candidates

@@ -98,6 +98,10 @@ def build_parser(prog):
     where.add_argument("--ray-temp-dir", metavar="DIR", help="as ddpg-sweep's")
     where.add_argument("--resume", action="store_true",
                        help="continue the study in --storage: no finished candidate runs again")
+    where.add_argument("--end-search", action="store_true",
+                       help="end the paused study's search in --storage now: no more "
+                            "candidates; those it was running are stopped where they are and "
+                            "not validated; then --resume validates the finished ones")
     where.add_argument("--force", action="store_true", help="replace the study in --storage")
     where.add_argument("--collect", metavar="OUT",
                        help="copy the ended study's small files (study.json, candidates.json, "
@@ -243,6 +247,8 @@ def main(argv=None):
             return print_space(args)
         if args.collect:
             return collect_study(args.storage, args.collect)
+        if args.end_search:
+            return end_search(args)
         spec, storage = resumed_study(args) if args.resume else new_study(args)
         require("ddpg-tune", ["ray", "optuna"], "sweep")  # after the flags, as in ddpg-sweep
         from ddpg.sweep import runner
@@ -285,17 +291,58 @@ def new_study(args):
 
 
 def resumed_study(args):
+    refuse_defining_flags(args, "--resume", "continues the study as it was defined")
+    storage = os.path.abspath(args.storage)
+    check_storage(storage, resume=True, force=False)
+    return read_spec(storage), storage
+
+
+def refuse_defining_flags(args, flag, what):
+    """--resume and --end-search act on the study in --storage as study.json defines it."""
     from ddpg.errors import UserError
 
     given = [f"--{n.replace('_', '-')}" for n in DEFINING if getattr(args, n) not in (None, [])]
     if given:
-        raise UserError(f"--resume continues the study as it was defined; drop "
-                        f"{', '.join(given)}")
+        raise UserError(f"{flag} {what}; drop {', '.join(given)}")
     if not args.storage:
-        raise UserError("--resume needs --storage DIR, the study's folder")
+        raise UserError(f"{flag} needs --storage DIR, the study's folder")
+
+
+def end_search(args):
+    """--end-search: mark the paused search ended, its running candidates stopped.
+
+    For a search that would run longer than the user can wait (a slow
+    candidate at the end of a time budget, a machine that must be handed
+    back): what finished is kept and validated, and the study's files say
+    which candidates were cut short and at what step.
+    """
+    from ddpg import atomic
+    from ddpg.errors import UserError
+    from ddpg.sweep import search
+    from ddpg.sweep.study import CANDIDATES_FILE, STUDY_FILE, search_ended
+
+    refuse_defining_flags(args, "--end-search", "ends the study's search as it stands")
+    if args.resume or args.force:
+        raise UserError("--end-search only ends the search; validate afterwards with --resume")
     storage = os.path.abspath(args.storage)
-    check_storage(storage, resume=True, force=False)
-    return read_spec(storage), storage
+    spec = read_spec(storage)
+    records = search.read_candidates(storage)
+    if search_ended(spec, records, storage):
+        print(f"The search in {storage} has already ended; validate it with: "
+              f"{prog_name('ddpg-tune')} --resume --storage {storage}")
+        return 0
+    stopped = [name for name, r in records.items() if r["status"] == "running"]
+    for name in stopped:
+        records[name]["status"] = "stopped"
+    spec.ended_early = True
+    atomic.write_json(os.path.join(storage, CANDIDATES_FILE), records)
+    atomic.write_json(os.path.join(storage, STUDY_FILE), spec.to_dict())
+    finished = sum(r["status"] == "finished" for r in records.values())
+    cut = ", ".join(f"{n} at {records[n]['steps']:,} steps" for n in stopped) or "none"
+    print(f"Search ended after {len(records)} candidates, {finished} finished; stopped: {cut}. "
+          f"Validate the finished ones with: {prog_name('ddpg-tune')} --resume --storage "
+          f"{storage}")
+    return 0
 
 
 def read_spec(storage):

@@ -3,8 +3,9 @@
 The study Optuna held during the search lives inside Tune's searcher; the
 plots are drawn from a study rebuilt from candidates.json instead, so they
 can be drawn again after a resume, or from the small files alone.  Pruned
-candidates enter as pruned (Optuna leaves them out of both plots): their
-scores are from fewer steps and would read as finished ones.
+candidates, and those --end-search stopped, enter as pruned (Optuna leaves
+them out of both plots): their scores are from fewer steps and would read
+as finished ones.
 """
 import os
 
@@ -20,6 +21,7 @@ def rebuilt_study(records, distributions):
     study = optuna.create_study(direction="maximize")
     states = {"finished": optuna.trial.TrialState.COMPLETE,
               "pruned": optuna.trial.TrialState.PRUNED,
+              "stopped": optuna.trial.TrialState.PRUNED,  # cut short too, by --end-search
               "failed": optuna.trial.TrialState.FAIL}
     # In the order the search drew them (records without a start time last, by name).
     for name in sorted(records, key=lambda n: (records[n].get("started") is None,
@@ -53,8 +55,9 @@ def write_plots(records, distributions, out_dir, title):
     study = rebuilt_study(records, distributions)
     complete = [t for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE]
     written = {}
-    for png, draw, needs in ((HISTORY_PNG, optuna.visualization.matplotlib.plot_optimization_history, 1),
-                             (IMPORTANCE_PNG, optuna.visualization.matplotlib.plot_param_importances, 2)):
+    plots = optuna.visualization.matplotlib
+    for png, draw, needs in ((HISTORY_PNG, plots.plot_optimization_history, 1),
+                             (IMPORTANCE_PNG, plots.plot_param_importances, 2)):
         path = os.path.join(out_dir, png)
         if len(complete) < needs:
             written[png] = f"not drawn: {len(complete)} finished candidate(s), {needs} needed"

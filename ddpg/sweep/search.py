@@ -222,7 +222,7 @@ def Bookkeeper(storage, spec, log=print, progress_every=30.0):
 
 def progress_line(records, spec, elapsed, running=0):
     """'Study: 12/40 done (7 pruned, 1 failed), 2 running | best -158.2 (cand-00004) | ...'."""
-    ended = [r for r in records.values() if r["status"] in ("finished", "pruned", "failed")]
+    ended = [r for r in records.values() if r["status"] in study_module.ENDED]
     pruned = sum(r["status"] == "pruned" for r in ended)
     failed = sum(r["status"] == "failed" for r in ended)
     finished = {n: r for n, r in records.items() if r["status"] == "finished"}

@@ -166,8 +166,8 @@ def _check_kind(name, entry, where):
         number = isinstance(value, (int, float)) and not isinstance(value, bool)
         if not number or not math.isfinite(value) or (kind == "int" and not isinstance(value,
                                                                                          int)):
-            raise UserError(f"{where}: {label} must be a{'n integer' if kind == 'int' else ' number'}"
-                            f", got {value!r}")
+            wanted = "an integer" if kind == "int" else "a number"
+            raise UserError(f"{where}: {label} must be {wanted}, got {value!r}")
     if not low < high:
         raise UserError(f"{where}: the range {low} to {high} is empty (low must be below high)")
     if not isinstance(entry.get("log", False), bool):

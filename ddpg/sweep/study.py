@@ -31,6 +31,9 @@ STUDY_FILE = "study.json"
 CANDIDATES_FILE = "candidates.json"
 STATUS_FILE = "sweep_trial.json"  # the same file a sweep trial keeps: the stop callback reads it
 CANDIDATE_PREFIX = "cand-"
+# A candidate's status in candidates.json: running, then finished (the whole budget),
+# pruned (by ASHA), failed, or stopped (running when --end-search ended the search).
+ENDED = ("finished", "pruned", "failed", "stopped")
 VALIDATION_DIR = "validation"
 # Each stage's wall time over all its sessions (Ctrl-C pauses not counted).
 SEARCH_CLOCK = "search_time.json"
@@ -62,6 +65,7 @@ class StudySpec:
     cpus_per_trial: float = 1
     max_failures: int = 3
     time_budget: float = 0  # seconds of search after which no new candidate starts (0: none)
+    ended_early: bool = False  # set by --end-search: the search draws no more candidates
 
     def base_overrides(self):
         """What every run of the study sets beside its drawn settings."""
@@ -112,12 +116,13 @@ def search_ended(spec, records, storage):
     """Whether the search has nothing left to run.
 
     It has when every candidate it drew has ended and either all `trials`
-    were drawn or the time budget is spent.  A candidate still `running` in
-    the records was paused by Ctrl-C and continues on --resume.
+    were drawn, the time budget is spent, or the user ended it (--end-search,
+    which also stops the running ones).  A candidate still `running` in the
+    records was paused by Ctrl-C and continues on --resume.
     """
     if any(r["status"] == "running" for r in records.values()):
         return False
-    if len(records) >= spec.trials:
+    if len(records) >= spec.trials or spec.ended_early:
         return True
     return bool(spec.time_budget) and read_clock(storage, SEARCH_CLOCK) >= spec.time_budget
 

@@ -147,6 +147,7 @@ def summary_markdown(spec, records, figures, winner, verdict, search_seconds, va
     ended = [r for r in records.values() if r["status"] != "running"]
     pruned = sum(r["status"] == "pruned" for r in ended)
     failed = sum(r["status"] == "failed" for r in ended)
+    stopped = sum(r["status"] == "stopped" for r in ended)
     seeds = len(spec.search_seeds)
     steps_run = sum(r["steps"] for r in records.values()) * seeds
     unpruned = len(records) * spec.total_steps * seeds
@@ -160,8 +161,8 @@ def summary_markdown(spec, records, figures, winner, verdict, search_seconds, va
              f"{spec.reduction_factor}). " + _drawn_until(spec, records),
              f"- Score: per seed, the mean of its last {spec.score_last} evaluations; per "
              "candidate, the mean over its seeds.",
-             f"- Candidates finished {len(ended) - pruned - failed}, pruned {pruned}, "
-             f"failed {failed}.",
+             f"- Candidates finished {len(ended) - pruned - failed - stopped}, pruned {pruned}, "
+             f"failed {failed}" + (f", stopped by --end-search {stopped}." if stopped else "."),
              f"- Environment steps run: {steps_run:,}, against {unpruned:,} without pruning "
              f"({steps_run / unpruned:.0%})." if unpruned else "- No steps run.",
              f"- Wall time: search {search_seconds:,.0f} s, validation "
@@ -198,7 +199,11 @@ def summary_markdown(spec, records, figures, winner, verdict, search_seconds, va
 
 
 def _drawn_until(spec, records):
-    """What ended the drawing of candidates: the count asked for, or the time budget."""
+    """What ended the drawing of candidates: the count asked for, the time budget, or the user."""
+    if spec.ended_early:
+        return f"Ended with --end-search after {len(records)} candidates (of up to " \
+               f"{spec.trials} asked for); those running then were stopped where they were " \
+               "and are not validated."
     if not spec.time_budget:
         return f"{spec.trials} candidates asked for."
     if len(records) >= spec.trials:
