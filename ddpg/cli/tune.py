@@ -425,6 +425,12 @@ def collect_study(storage, out):
     if validated:
         print(f"Collected the study into {out}")
     else:
+        # Optuna's two plots need the records only: draw them for the search alone.
+        from ddpg.outputs.study_plots import write_plots
+        from ddpg.sweep.space import distributions
+
+        write_plots(search.read_candidates(storage), distributions(spec.space), out,
+                    f"{spec.name}: {spec.env_id} (search only)")
         print(f"Collected the study's search into {out}; it is not validated yet. To validate "
               f"it anywhere: copy {', '.join(SEARCH_FILES)} into a new folder and run "
               f"{prog_name('ddpg-tune')} --resume --storage FOLDER")
