@@ -33,7 +33,9 @@ EXTRAS = {
     "docs": DOCS,
     "video": ["moviepy>=1.0.3,<3"],
     "bench": ["stable-baselines3>=2.0,<3", "sbx-rl>=0.20,<1", "threadpoolctl>=3,<4"],
-    "test": ["pytest>=7,<10", "threadpoolctl>=3,<4"] + MUJOCO + SWEEP
+    # pytest-xdist: the suite runs on every core (setup.cfg); 3.6.1+ runs tests in the
+    # workers' main thread, where the SIGINT tests need their handler.
+    "test": ["pytest>=7,<10", "pytest-xdist>=3.6.1,<4", "threadpoolctl>=3,<4"] + MUJOCO + SWEEP
             + ["ipykernel>=6,<8", "nbclient>=0.10,<0.12", "nbformat>=5.9,<6"] + DOCS,
 }
 

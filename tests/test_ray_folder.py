@@ -157,6 +157,7 @@ def test_token_that_ray_creates_is_made_private(tmp_path, monkeypatch, fake_ray_
 
 
 @pytest.mark.slow
+@pytest.mark.xdist_group("ray")  # see test_sweep_ray
 def test_real_ray_start_leaves_the_folder_private(short_folder):
     """Ray chmods its own temp folder to 777 on every start; the folder we guard stays 700."""
     pytest.importorskip("ray", reason="needs Ray: pip install \".[sweep]\" in the checkout")

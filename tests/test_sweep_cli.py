@@ -132,4 +132,5 @@ def test_ray_that_cannot_start_is_one_line_and_exit_1(monkeypatch, capsys, tmp_p
 def test_report_needs_a_sweep_and_num_cpus_a_positive_count(capsys, tmp_path):
     assert "holds no sweep" in refused(capsys, "--report", tmp_path)
     assert "--num-cpus must be at least 1" in refused(capsys, "--env", "Pendulum-v1",
-                                                      "--num-cpus", "0")
+                                                      "--num-cpus", "0",
+                                                      "--storage", tmp_path / "sweep")

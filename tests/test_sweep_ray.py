@@ -21,7 +21,9 @@ from conftest import REPO_DIR, subprocess_env
 
 from ddpg.outputs.events import run_event_files
 
-pytestmark = pytest.mark.slow
+# One worker runs every test that starts Ray (pytest-xdist's --dist loadgroup, setup.cfg):
+# two clusters at once on 2 cores would only slow each other.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("ray")]
 # Every test here starts real Ray; without the sweep extra they skip.
 pytest.importorskip("ray", reason="the sweep tests need Ray: "
                     "pip install \".[sweep]\" in the checkout")
@@ -40,6 +42,7 @@ TOKEN = secrets.token_hex(16)
 def ray_env(**extra):
     """Child environment: tests/ importable, Ray with this session's token, no usage stats."""
     env = subprocess_env()
+    env.pop("RAY_ADDRESS", None)  # a cluster named in the outer shell must not be joined
     env.update(RAY_AUTH_MODE="token", RAY_AUTH_TOKEN=TOKEN, RAY_USAGE_STATS_ENABLED="0",
                PYTHONUNBUFFERED="1")
     env.update(extra)

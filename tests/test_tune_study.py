@@ -21,7 +21,7 @@ from test_sweep_ray import ray_env, ray_tmp, tail, wait_for  # noqa: F401 (ray_t
 
 from ddpg.outputs.evaluation import read_evaluations
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("ray")]  # see test_sweep_ray
 pytest.importorskip("ray", reason="the study tests need Ray: pip install \".[sweep]\" in the "
                     "checkout")
 pytest.importorskip("optuna", reason="the study tests need Optuna: pip install \".[sweep]\" "
