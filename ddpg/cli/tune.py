@@ -405,7 +405,8 @@ def collect_study(storage, out):
         raise UserError("--collect needs --storage DIR, the study's folder")
     storage, out = os.path.abspath(storage), os.path.abspath(out)
     spec = read_spec(storage)
-    if not search_ended(spec, search.read_candidates(storage), storage):
+    records = search.read_candidates(storage)
+    if not search_ended(spec, records, storage):
         raise UserError(f"{storage} holds no ended search: finish it first with --resume")
     if out == storage:
         raise UserError("--collect OUT must be another folder than the study's")
@@ -429,7 +430,7 @@ def collect_study(storage, out):
         from ddpg.outputs.study_plots import write_plots
         from ddpg.sweep.space import distributions
 
-        write_plots(search.read_candidates(storage), distributions(spec.space), out,
+        write_plots(records, distributions(spec.space), out,
                     f"{spec.name}: {spec.env_id} (search only)")
         print(f"Collected the study's search into {out}; it is not validated yet. To validate "
               f"it anywhere: copy {', '.join(SEARCH_FILES)} into a new folder and run "
